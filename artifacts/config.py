@@ -1,0 +1,64 @@
+"""Store configuration, resolved once at the edge: command-line flag > environment > default.
+
+    url            --store          REPLAYBED_STORE                   <XDG data home>/replaybed/store
+    endpoint_url   --endpoint-url   REPLAYBED_S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
+    addressing     --s3-addressing  REPLAYBED_S3_ADDRESSING (auto|path|virtual)   auto
+    region         (AWS standard)   AWS_REGION, AWS_DEFAULT_REGION, profile
+
+Credentials are never read here: boto3 finds them the standard AWS way (environment, profile,
+instance role). Nothing else in replaybed reads these variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from replaybed.artifacts.errors import StoreConfigError
+
+ADDRESSING = ("auto", "path", "virtual")
+
+
+def default_store_path(env: Mapping[str, str]) -> Path:
+    data_home = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local" / "share")
+    return Path(data_home) / "replaybed" / "store"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    url: str
+    endpoint_url: str | None = None
+    addressing: str = "auto"
+    region: str | None = None
+    fsync: bool = False
+    max_concurrency: int = 8
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 60.0
+    retries: int = 5
+
+    @classmethod
+    def resolve(
+        cls,
+        url: str | None = None,
+        *,
+        endpoint_url: str | None = None,
+        addressing: str | None = None,
+        env: Mapping[str, str] | None = None,
+        **overrides,
+    ) -> StoreConfig:
+        env = os.environ if env is None else env
+        resolved_url = url or env.get("REPLAYBED_STORE") or str(default_store_path(env))
+        endpoint = (
+            endpoint_url
+            or env.get("REPLAYBED_S3_ENDPOINT_URL")
+            or env.get("AWS_ENDPOINT_URL_S3")
+            or env.get("AWS_ENDPOINT_URL")
+            or None
+        )
+        style = addressing or env.get("REPLAYBED_S3_ADDRESSING") or "auto"
+        if style not in ADDRESSING:
+            raise StoreConfigError(f"S3 addressing {style!r}: expected one of {', '.join(ADDRESSING)}")
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+        return cls(url=resolved_url, endpoint_url=endpoint, addressing=style, region=region, **overrides)

@@ -1,0 +1,44 @@
+"""Store errors. Every message names the store, the key and what was expected versus found.
+
+    StoreError
+    ├── StoreConfigError      bad URL, unknown scheme, missing extra
+    ├── StoreUnavailable      the backend cannot be reached or refuses the credentials
+    ├── ObjectNotFound        a key (blob or ref) does not exist
+    ├── DigestMismatch        bytes read do not hash to the digest they are stored under
+    ├── CorruptBlob           a blob decompresses to more/less than its declared raw size
+    └── IncompleteScenario    a manifest reaches blobs the store does not hold
+"""
+
+from replaybed.schemas.errors import ReplaybedError
+
+
+class StoreError(ReplaybedError):
+    pass
+
+
+class StoreConfigError(StoreError):
+    exit_code = 2
+
+
+class StoreUnavailable(StoreError):
+    pass
+
+
+class ObjectNotFound(StoreError):
+    def __init__(self, store: str, key: str, what: str = "object"):
+        super().__init__(f"{store}: {what} {key} does not exist")
+        self.store, self.key = store, key
+
+
+class DigestMismatch(StoreError):
+    def __init__(self, where: str, expected: str, actual: str):
+        super().__init__(f"{where}: content does not match its digest (expected {expected}, actual sha256:{actual})")
+        self.where, self.expected, self.actual = where, expected, actual
+
+
+class CorruptBlob(StoreError):
+    pass
+
+
+class IncompleteScenario(StoreError):
+    pass

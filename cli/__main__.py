@@ -1,0 +1,3 @@
+from replaybed.main import main
+
+main()

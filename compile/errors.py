@@ -1,0 +1,25 @@
+"""Compile errors: bad input is named by file, line and what was expected.
+
+    CompileError
+    ├── DatasetError      missing folder/file, wrong header, malformed row, bad value, bad record
+    └── SynthError        bad synthetic-dataset request (existing output, unknown scale/cloudbed)
+"""
+
+from __future__ import annotations
+
+from replaybed.schemas.errors import ReplaybedError
+
+
+class CompileError(ReplaybedError):
+    pass
+
+
+class DatasetError(CompileError):
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file, self.line = file, line
+
+
+class SynthError(CompileError):
+    exit_code = 2

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The full test suite, from a fresh Debian bookworm machine with Python 3.11 and nothing else.
+# Installs the Debian packages of the real servers the integration tests start (Prometheus,
+# Ceph RGW as the S3 server) and the Python packages (.venv), then runs pytest. Extra arguments
+# go to pytest, e.g. ./run-tests.sh -m 'not integration' or ./run-tests.sh tests/unit -x.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+DEB_PACKAGES=(prometheus radosgw ceph-mon ceph-osd uuid-runtime curl)
+missing=()
+for pkg in "${DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "run-tests: installing Debian packages: ${missing[*]}" >&2
+    SUDO=(); [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "run-tests: need Python >= 3.11 ($PYTHON)" >&2; exit 1; }
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[all]' 2>&1 | grep -v "^WARNING: Location" >&2 || true
+.venv/bin/python -c 'import replaybed, pyarrow, boto3, kubernetes, thrift, google.protobuf' # fail fast if the install broke
+
+# Integration tests fail (instead of skipping) when a server binary is missing.
+export REPLAYBED_REQUIRE_SERVERS=1
+exec .venv/bin/python -m pytest "$@"
