@@ -10,7 +10,8 @@ u32 for byte offsets, i64 for millisecond times.
   snappy-framed); `slots` holds the offset of every sample timestamp, each a 6-byte varint.
 - traces frame: `body` is a complete Thrift-binary `jaeger.Batch` for one process (pod);
   `slots` holds the offset of every span `startTime` (8-byte big-endian i64); the span list's
-  elements start at `spans_at`, so frames of one process can be merged without decoding.
+  elements start at `spans_at`, so frames of one process can be merged without decoding;
+  `end` is the latest span end (start + duration, ms), which pacing waits for.
 - logs frame: `text` is the pod's lines back to back (UTF-8), `ends` the end offset of each
   line within `text`, `times` each line's time in ms; lines are in replay order.
 
@@ -54,6 +55,7 @@ class TraceFrame:
     body: Bytes
     slots: Bytes  # u32 LE offsets into body
     spans_at: int
+    end: int  # latest span end, dataset ms
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def encode_part(kind: str, frames: list[Frame] | tuple[Frame, ...]) -> bytes:
         elif isinstance(frame, TraceFrame):
             _check_array(frame.slots, 4, frame.count, "traces frame slots")
             headers.append({"t0": frame.t0, "t1": frame.t1, "n": frame.count, "service": frame.service,
-                            "pod": frame.pod, "spans_at": frame.spans_at,
+                            "pod": frame.pod, "spans_at": frame.spans_at, "end": frame.end,
                             "body": put(frame.body), "slots": _arr(put(frame.slots), 4)})
         else:
             _check_array(frame.ends, 4, frame.count, "logs frame ends")
@@ -153,7 +155,7 @@ def decode_part(raw: Bytes, where: str = "part") -> Part:
                 frames.append(MetricFrame(e["t0"], e["t1"], e["n"], rng(e, "body"), rng(e, "slots", 4)))
             elif kind == "traces":
                 frames.append(TraceFrame(e["t0"], e["t1"], e["n"], e["service"], e["pod"],
-                                         rng(e, "body"), rng(e, "slots", 4), e["spans_at"]))
+                                         rng(e, "body"), rng(e, "slots", 4), e["spans_at"], e["end"]))
             elif kind == "logs":
                 frames.append(LogFrame(e["t0"], e["t1"], e["n"], e["pod"], rng(e, "text"),
                                        rng(e, "ends", 4), rng(e, "times", 8)))

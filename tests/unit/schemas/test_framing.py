@@ -51,9 +51,10 @@ def test_log_part_round_trips(frames):
 
 
 def test_trace_frame_keeps_process_fields():
-    frame = TraceFrame(1, 2, 1, "cartservice", "cartservice-0", b"xyz" * 4, u32([3]), 7)
+    frame = TraceFrame(1, 2, 1, "cartservice", "cartservice-0", b"xyz" * 4, u32([3]), 7, 9)
     (got,) = decode_part(encode_part("traces", [frame])).frames
-    assert (got.service, got.pod, got.spans_at, list(u32s(got.slots))) == ("cartservice", "cartservice-0", 7, [3])
+    assert (got.service, got.pod, got.spans_at, got.end, list(u32s(got.slots))) == (
+        "cartservice", "cartservice-0", 7, 9, [3])
 
 
 def test_encoding_is_deterministic():

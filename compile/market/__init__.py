@@ -1,0 +1,1 @@
+"""The OpenRCA Market dataset format: value spaces (catalog), record/query rows, the CSV source."""
