@@ -15,6 +15,7 @@ outwards to whole minutes of dataset time, so minute-bucketed frames are entirel
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -24,6 +25,7 @@ from replaybed.schemas.scenario_id import ScenarioId
 
 SCHEMA_VERSION = 1
 MINUTE_MS = 60_000
+_TZ = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -129,9 +131,13 @@ class Manifest:
     query: Query | None = None
     unknown_names: dict[str, int] = field(default_factory=dict)
     compiler: dict[str, str] = field(default_factory=dict)
+    # the dataset's wall-clock zone as a UTC offset ("+08:00" for Market), for showing dataset times
+    tz: str = "+00:00"
     schema: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
+        if not _TZ.match(self.tz):
+            raise SchemaError(f"manifest {self.id}: tz {self.tz!r} is not a UTC offset like +08:00")
         if self.fault_free != (self.fault is None):
             raise SchemaError(f"manifest {self.id}: fault_free={self.fault_free} but fault record is {'absent' if self.fault is None else 'present'}")
 
@@ -191,6 +197,7 @@ class Manifest:
                 query=None if obj.get("query") is None else _build(Query, obj["query"], where),
                 unknown_names=dict(obj.get("unknown_names", {})),
                 compiler=dict(obj.get("compiler", {})),
+                tz=obj.get("tz", "+00:00"),
                 schema=version,
             )
         except KeyError as exc:
