@@ -1,0 +1,84 @@
+"""Plausible per-interval KPI values: smooth daily baselines, small jitter, realistic precision.
+
+Real telemetry is neither constant nor full-entropy: counters are exact 0.0 most of the time,
+spec/limit series never change, gauges wander slowly. The kind of a KPI is read off its name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from functools import lru_cache
+
+import numpy as np
+
+_ZERO = re.compile(
+    r"errors|dropped|failcnt|pgmajfault|swap|stopped|uninterruptible|iowaiting|readonly|zombie|"
+    r"_error|in_errors|buf_errors|Deadlock|deadlocked|pending_finalization|UsageThresholdExceeded|"
+    r"jmx_scrape_error|config_reload_failure|pilot_(conflict|duplicate|eds_no|endpoint_not|no_ip|total_xds|vservice)|"
+    r"\.grpc\.0\.2\.0|\.grpc\.200\.(14|4|9|13)\.0|\.http\.(503|0)\.|\.http\.200\.14\.0|UF,URX|connection_(failures|terminations)"
+)
+_CONSTANT = re.compile(
+    r"spec_|_limit|threads_max|ulimits|start_time|StartTime|inodes|\.total$|_total$|\.max$|MaxFile|"
+    r"Supported|Enabled|Valid|Verbose|AvailableProcessors|TotalPhysical|TotalSwap|_init|\.init\b|_max\b|"
+    r"jvm_info|build_info|ping\.can_connect|cert_expiry|config_reload_success|nofile\.max|mem\.total|"
+    r"disk\.total|fs_limit|_free\./dev|virtual_memory_max"
+)
+
+
+def _unit(*parts: str) -> float:
+    digest = hashlib.sha256("/".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def decimals(kpi: str) -> int:
+    """How many decimals the real exporters print for this kind of KPI."""
+    if "MB" in kpi or "seconds" in kpi or "_load" in kpi:
+        return 5
+    if "pct" in kpi or "useage" in kpi or kpi.startswith(("system.cpu", "system.io", "system.load")):
+        return 2
+    return 3
+
+
+def baseline(kpi: str, cmdb: str) -> float:
+    """A stable level for a series, spread over two decades so series differ."""
+    if _ZERO.search(kpi):
+        return 0.0
+    if kpi == "ping.can_connect":
+        return 1.0
+    u = _unit(kpi, cmdb)
+    if "pct" in kpi or "useage" in kpi or kpi in ("sr", "rr"):
+        return round(5 + 60 * u, 2)
+    if kpi.startswith("system.load") or "load_average" in kpi:
+        return 0.2 + 3 * u
+    if "MB" in kpi or "memory" in kpi or "bytes" in kpi or "Memory" in kpi or "mem." in kpi or "disk" in kpi:
+        return 10 ** (1.5 + 2 * u) * (1048576 if not ("MB" in kpi or kpi.startswith("system.")) else 1)
+    return 10 ** (0.5 + 2 * u)
+
+
+@lru_cache(maxsize=None)
+def _profile(kpi: str, cmdb: str) -> tuple[float, bool, float, int]:
+    """(baseline, constant?, phase, decimals) of a series, computed once per series."""
+    base = baseline(kpi, cmdb)
+    return base, base == 0.0 or bool(_CONSTANT.search(kpi)), 2 * math.pi * _unit("phase", kpi, cmdb), decimals(kpi)
+
+
+def series_values(kpi: str, cmdb: str, times: np.ndarray, rng: np.random.Generator,
+                  factor: np.ndarray | None = None) -> np.ndarray:
+    """Values of one series at `times` (epoch s); `factor` multiplies them where a fault is active."""
+    base, constant, phase, places = _profile(kpi, cmdb)
+    if kpi == "container_last_seen":
+        return times.astype(np.float64)
+    if base == 0.0 and factor is not None and (factor != 1.0).any():
+        # an error/drop counter that is zero in normal operation jumps to a small count in a fault
+        values = np.where(factor != 1.0, np.round(factor / 40 * (1 + 0.3 * rng.random(len(times))), 0), 0.0)
+        return values
+    if constant:
+        return np.full(len(times), round(base, places))
+    daily = 1 + 0.25 * np.sin(2 * np.pi * times / 86400 + phase)
+    jitter = 1 + 0.04 * rng.standard_normal(len(times))
+    values = base * daily * jitter
+    if factor is not None:
+        values = values * factor
+    return np.round(values, places)
