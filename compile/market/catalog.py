@@ -210,3 +210,10 @@ def _runtime_kpis() -> tuple[str, ...]:
 
 
 RUNTIME_KPIS = _runtime_kpis()
+
+
+def day_start(day: str) -> int:
+    """Epoch seconds of a day folder's first instant: folders are UTC+8 calendar days."""
+    from datetime import datetime
+
+    return int(datetime.strptime(day, "%Y_%m_%d").replace(tzinfo=UTC8).timestamp())

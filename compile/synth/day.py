@@ -11,12 +11,11 @@ from __future__ import annotations
 import heapq
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from replaybed.compile.market.catalog import ALL_PODS, CLOUDBEDS, DAYS, FILES, HEADERS, UTC8, service_of
+from replaybed.compile.market.catalog import ALL_PODS, CLOUDBEDS, DAYS, FILES, HEADERS, day_start, service_of
 from replaybed.compile.synth import logs, metrics
 from replaybed.compile.synth.faults import Effect
 from replaybed.compile.synth.plan import dense_windows, pinned_services
@@ -28,10 +27,6 @@ from replaybed.compile.synth.traces import TraceBuilder, pick_template
 FILE_ORDER = tuple(FILES)
 SHARDS = 5
 MORNING = 8 * 3600
-
-
-def day_start(day: str) -> int:
-    return int(datetime.strptime(day, "%Y_%m_%d").replace(tzinfo=UTC8).timestamp())
 
 
 @dataclass

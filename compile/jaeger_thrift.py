@@ -1,0 +1,106 @@
+"""Jaeger Thrift-binary `Batch` bodies for one process (pod) with patchable start times (pure).
+
+Binary protocol: field = type byte + i16 id; i64 is fixed 8-byte big-endian, so each span's
+`startTime` sits at a known offset (`slots`) the runtime overwrites. IDs are the dataset hex
+read as signed i64 (two's complement), trace id split into high/low halves; an empty parent
+means a root (parentSpanId 0, no reference), otherwise one CHILD_OF reference.
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from dataclasses import dataclass
+
+from replaybed.schemas.framing import TraceFrame
+
+OK_STATUS = frozenset({"0", "Ok", "OK", "200", ""})
+_I16, _I32, _I64 = struct.Struct(">h"), struct.Struct(">i"), struct.Struct(">q")
+T_BOOL, T_I32, T_I64, T_STRING, T_STRUCT, T_LIST = 2, 8, 10, 11, 12, 15
+
+
+@dataclass(frozen=True)
+class Span:
+    start_ms: int
+    trace_id: str
+    span_id: str
+    parent: str
+    duration_us: int
+    type: str
+    status: str
+    operation: str
+
+
+def _fh(ttype: int, fid: int) -> bytes:
+    return bytes((ttype,)) + _I16.pack(fid)
+
+
+def _str(s: str) -> bytes:
+    b = s.encode()
+    return _I32.pack(len(b)) + b
+
+
+def signed(hex_id: str) -> int:
+    v = int(hex_id, 16)
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def _tag_str(key: str, value: str) -> bytes:
+    return _fh(T_STRING, 1) + _str(key) + _fh(T_I32, 2) + _I32.pack(0) + _fh(T_STRING, 3) + _str(value) + b"\x00"
+
+
+def _tag_bool(key: str, value: bool) -> bytes:
+    return _fh(T_STRING, 1) + _str(key) + _fh(T_I32, 2) + _I32.pack(2) + _fh(T_BOOL, 5) + bytes((int(value),)) + b"\x00"
+
+
+def _tags(tags: list[bytes]) -> bytes:
+    return bytes((T_STRUCT,)) + _I32.pack(len(tags)) + b"".join(tags)
+
+
+def process(service: str, pod: str, node: str | None) -> bytes:
+    tags = [_tag_str("pod", pod), _tag_str("hostname", pod), _tag_str("service", service)]
+    if node:
+        tags.append(_tag_str("node", node))
+    return _fh(T_STRING, 1) + _str(service) + _fh(T_LIST, 2) + _tags(tags) + b"\x00"
+
+
+def span_bytes(s: Span) -> tuple[bytes, int]:
+    """One encoded Span struct and the offset of its startTime value inside it."""
+    high, low = signed(s.trace_id[:16]), signed(s.trace_id[16:])
+    parent = signed(s.parent) if s.parent else 0
+    out = bytearray()
+    out += _fh(T_I64, 1) + _I64.pack(low) + _fh(T_I64, 2) + _I64.pack(high)
+    out += _fh(T_I64, 3) + _I64.pack(signed(s.span_id)) + _fh(T_I64, 4) + _I64.pack(parent)
+    out += _fh(T_STRING, 5) + _str(s.operation)
+    if s.parent:
+        ref = _fh(T_I32, 1) + _I32.pack(0) + _fh(T_I64, 2) + _I64.pack(low) + _fh(T_I64, 3) + _I64.pack(high)
+        ref += _fh(T_I64, 4) + _I64.pack(parent) + b"\x00"
+        out += _fh(T_LIST, 6) + bytes((T_STRUCT,)) + _I32.pack(1) + ref
+    out += _fh(T_I32, 7) + _I32.pack(1)
+    out += _fh(T_I64, 8)
+    slot = len(out)
+    out += _I64.pack(s.start_ms * 1000) + _fh(T_I64, 9) + _I64.pack(s.duration_us)
+    tags = [_tag_str("status.code", s.status)]
+    if s.type:
+        tags.append(_tag_str("span.type", s.type))
+    if s.status not in OK_STATUS:
+        tags.append(_tag_bool("error", True))
+    out += _fh(T_LIST, 10) + _tags(tags) + b"\x00"
+    return bytes(out), slot
+
+
+def batch(service: str, pod: str, node: str | None, spans: list[Span]) -> TraceFrame:
+    """A Batch for one pod; `spans` in replay order (by start time)."""
+    head = _fh(T_STRUCT, 1) + process(service, pod, node) + _fh(T_LIST, 2) + bytes((T_STRUCT,)) + _I32.pack(len(spans))
+    body = bytearray(head)
+    slots = array("I")
+    end = 0
+    for s in spans:
+        encoded, slot = span_bytes(s)
+        slots.append(len(body) + slot)
+        body += encoded
+        end = max(end, s.start_ms + -(-s.duration_us // 1000))
+    body += b"\x00"
+    t0 = min(s.start_ms for s in spans)
+    t1 = max(s.start_ms for s in spans)
+    return TraceFrame(t0, t1, len(spans), service, pod, bytes(body), slots.tobytes(), len(head), end)

@@ -1,0 +1,24 @@
+"""Per-pod log frames: original lines, interleaved by time (pure).
+
+Order: by timestamp; for equal timestamps `log_service` lines before `log_proxy` lines, each in
+file order, so a replay prints exactly what a reader of the two files would reconstruct.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from replaybed.schemas.framing import LogFrame
+
+
+def frame(pod: str, lines: list[tuple[int, int, int, str]]) -> LogFrame:
+    """`lines` = (time ms, source 0=service/1=proxy, row in file, text)."""
+    ordered = sorted(lines, key=lambda l: (l[0], l[1], l[2]))
+    text = bytearray()
+    ends = array("I")
+    times = array("q")
+    for t, _, _, value in ordered:
+        text += value.encode()
+        ends.append(len(text))
+        times.append(t)
+    return LogFrame(ordered[0][0], ordered[-1][0], len(ordered), pod, bytes(text), ends.tobytes(), times.tobytes())
