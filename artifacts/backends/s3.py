@@ -68,6 +68,7 @@ class S3Backend(Backend):
             read_timeout=config.read_timeout_s,
             retries={"max_attempts": config.retries, "mode": "standard"},
             s3={"addressing_style": config.addressing},
+            signature_version="s3v4",  # presigned URLs too; AWS regions opened since 2014 accept only v4
             max_pool_connections=max(10, 2 * config.max_concurrency),
             # checksums beyond Content-MD5 are not understood by every S3 implementation (older RGW)
             request_checksum_calculation="when_required",
