@@ -79,7 +79,11 @@ def put_manifest(store: Store, manifest: Manifest) -> tuple[str, bool]:
 
 
 def read_manifest(source: BlobSource, digest: str) -> Manifest:
-    stored = source.get_blob(digest)
+    return decode_manifest(source.get_blob(digest), digest)
+
+
+def decode_manifest(stored: bytes, digest: str) -> Manifest:
+    """A manifest from its stored (compressed, already digest-verified) bytes."""
     try:
         raw = zstandard.ZstdDecompressor().decompress(stored, max_output_size=64 * 1024 * 1024)
     except zstandard.ZstdError as exc:

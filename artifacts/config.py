@@ -4,6 +4,8 @@
     endpoint_url   --endpoint-url   REPLAYBED_S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
     addressing     --s3-addressing  REPLAYBED_S3_ADDRESSING (auto|path|virtual)   auto
     region         (AWS standard)   AWS_REGION, AWS_DEFAULT_REGION, profile
+    profile        --profile        AWS_PROFILE (read by boto3 itself)
+    max_concurrency --jobs          8 parallel transfers (threads)
 
 Credentials are never read here: boto3 finds them the standard AWS way (environment, profile,
 instance role). Nothing else in replaybed reads these variables.
@@ -32,11 +34,23 @@ class StoreConfig:
     endpoint_url: str | None = None
     addressing: str = "auto"
     region: str | None = None
+    profile: str | None = None
     fsync: bool = False
     max_concurrency: int = 8
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
     retries: int = 5
+    # blobs at or above this size go up as multipart uploads and come down as parallel ranged GETs
+    multipart_bytes: int = 8 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if self.max_concurrency < 1:
+            raise StoreConfigError(f"parallel transfers: {self.max_concurrency}; expected at least 1")
+        if self.multipart_bytes < 5 * 1024 * 1024:
+            # S3 refuses multipart parts below 5 MiB (except the last)
+            raise StoreConfigError(f"multipart size {self.multipart_bytes} bytes: expected at least 5 MiB")
+        if self.retries < 1:
+            raise StoreConfigError(f"retries: {self.retries}; expected at least 1 attempt")
 
     @classmethod
     def resolve(

@@ -3,6 +3,8 @@
     StoreError
     ├── StoreConfigError      bad URL, unknown scheme, missing extra
     ├── StoreUnavailable      the backend cannot be reached or refuses the credentials
+    │   ├── CredentialsRejected   missing, unknown or wrong credentials, or access denied
+    │   └── BucketMissing         the S3 bucket does not exist
     ├── ObjectNotFound        a key (blob or ref) does not exist
     ├── DigestMismatch        bytes read do not hash to the digest they are stored under
     ├── CorruptBlob           a blob decompresses to more/less than its declared raw size
@@ -21,6 +23,14 @@ class StoreConfigError(StoreError):
 
 
 class StoreUnavailable(StoreError):
+    pass
+
+
+class CredentialsRejected(StoreUnavailable):
+    pass
+
+
+class BucketMissing(StoreUnavailable):
     pass
 
 

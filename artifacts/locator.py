@@ -12,12 +12,17 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from replaybed.artifacts import digest as digests
+from replaybed.artifacts import layout
+from replaybed.artifacts.bundle import resolve
 from replaybed.artifacts.errors import ObjectNotFound, StoreError, StoreUnavailable
+from replaybed.artifacts.store import Store
 from replaybed.schemas.manifest import canonical_json
+from replaybed.schemas.scenario_id import ScenarioId
 
 LOCATOR_VERSION = 1
 
@@ -86,3 +91,12 @@ class LocatorSource:
 def _redact(url: str) -> str:
     # presigned query strings carry signatures; keep them out of messages and logs
     return url.split("?", 1)[0]
+
+
+def locate(store: Store, scenario: ScenarioId, expires_s: int) -> Locator:
+    """A locator for one scenario of `store` whose URLs stay valid for `expires_s` seconds."""
+    digest, manifest = resolve(store, scenario)
+    wanted = [digest, *dict.fromkeys(part.digest for part in manifest.parts)]
+    urls = {d: store.backend.locate(layout.blob_key(d), expires_s) for d in wanted}
+    until = datetime.now(timezone.utc) + timedelta(seconds=expires_s)
+    return Locator(str(scenario), digest, urls, until.strftime("%Y-%m-%dT%H:%M:%SZ"))

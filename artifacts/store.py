@@ -35,6 +35,10 @@ class Store:
         created = self.backend.put(layout.blob_key(digest), data, if_absent=True)
         return digest, created
 
+    def put_verified(self, digest: str, data: bytes) -> bool:
+        """Store bytes the caller has just verified against `digest` (copying between stores)."""
+        return self.backend.put(layout.blob_key(digest), data, if_absent=True)
+
     def has_blob(self, digest: str, size: int | None = None) -> bool:
         info = self.backend.stat(layout.blob_key(digest))
         return info is not None and (size is None or info.size == size)
@@ -51,6 +55,13 @@ class Store:
 
     def blobs(self) -> Iterator[ObjectInfo]:
         return self.backend.list(layout.BLOBS)
+
+    def blob_sizes(self) -> dict[str, int]:
+        """digest -> stored size of every blob, from one listing (cheaper than a stat per blob)."""
+        return {layout.digest_of_key(info.key): info.size for info in self.blobs()}
+
+    def delete_blob(self, digest: str) -> None:
+        self.backend.delete(layout.blob_key(digest))
 
     # refs ----------------------------------------------------------------------------------------
 

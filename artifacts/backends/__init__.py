@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlparse
 
-from replaybed.artifacts.backends.base import Backend, ObjectInfo
+from replaybed.artifacts.backends.base import Backend, Leftover, ObjectInfo
 from replaybed.artifacts.config import StoreConfig
 from replaybed.artifacts.errors import StoreConfigError
 
-__all__ = ["Backend", "ObjectInfo", "open_backend"]
+__all__ = ["Backend", "Leftover", "ObjectInfo", "open_backend"]
 
 
 def open_backend(config: StoreConfig) -> Backend:

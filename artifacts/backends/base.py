@@ -19,6 +19,13 @@ class ObjectInfo:
     modified: float  # epoch seconds
 
 
+@dataclass(frozen=True)
+class Leftover(ObjectInfo):
+    """Debris of an interrupted writer (a temp file, an unfinished multipart upload)."""
+
+    handle: str = ""  # what the backend needs besides the key to remove it (an upload id)
+
+
 class Backend(ABC):
     url: str
 
@@ -50,6 +57,13 @@ class Backend(ABC):
     @abstractmethod
     def locate(self, key: str, expires_s: int) -> str:
         """A URL from which a reader without store credentials can GET the object."""
+
+    def leftovers(self) -> Iterator[Leftover]:
+        """Debris of interrupted writers, for gc. Backends whose writes leave none yield nothing."""
+        return iter(())
+
+    def remove_leftover(self, leftover: Leftover) -> None:
+        self.delete(leftover.key)
 
     def close(self) -> None:
         """Release connections; the default has nothing to release."""

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from replaybed.artifacts.backends.base import Backend, ObjectInfo
+from replaybed.artifacts.backends.base import Backend, Leftover, ObjectInfo
 from replaybed.artifacts.errors import ObjectNotFound, StoreError, StoreUnavailable
 
 TMP_SUFFIX = ".tmp"
@@ -80,14 +80,17 @@ class FileBackend(Backend):
                     found.append(ObjectInfo(key, st.st_size, st.st_mtime))
         yield from sorted(found, key=lambda info: info.key)
 
-    def leftovers(self) -> Iterator[ObjectInfo]:
+    def leftovers(self) -> Iterator[Leftover]:
         """Temporary files an interrupted writer left behind (for gc)."""
         for dirpath, _, filenames in os.walk(self.root):
             for name in filenames:
                 if name.endswith(TMP_SUFFIX):
                     full = Path(dirpath) / name
-                    st = full.stat()
-                    yield ObjectInfo(full.relative_to(self.root).as_posix(), st.st_size, st.st_mtime)
+                    try:
+                        st = full.stat()
+                    except FileNotFoundError:  # its writer just finished
+                        continue
+                    yield Leftover(full.relative_to(self.root).as_posix(), st.st_size, st.st_mtime)
 
     def delete(self, key: str) -> None:
         try:
