@@ -103,3 +103,23 @@ def status_command(namespace, as_json, kubeconfig, context):
         click.echo(f"{namespace}: {state['scenario']} (fault at {state['anchor']}), {ready}/{len(state['pods'])} pods ready")
         for name, p in sorted(state["pods"].items()):
             click.echo(f"  {name:28} {p['phase'] or '?':10} {'ready' if p['ready'] else 'not ready'}")
+
+
+@deploy.command("compile-job")
+@click.option("--store", "store_url", required=True, help="Shared store the job writes, e.g. s3://bucket/replaybed.")
+@click.option("--dataset-claim", required=True, help="PersistentVolumeClaim holding Market/cloudbed-N/ (mounted read-only).")
+@click.option("--credentials-secret", required=True, help="Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the store.")
+@click.option("--endpoint-url", default=None, help="S3 endpoint (MinIO, Ceph RGW); omit for AWS.")
+@click.option("--namespace", default="replaybed", show_default=True)
+@click.option("--image", default="ghcr.io/replaybed/replaybed:0.1.0", show_default=True, help="An image with the compile extra installed.")
+@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+def compile_job_command(store_url, dataset_claim, credentials_secret, endpoint_url, namespace, image, output):
+    """Print an Indexed Job that compiles each cloudbed in parallel into a shared store."""
+    from replaybed.k8s.compile_job import compile_job
+
+    job = compile_job(namespace, image, store_url, dataset_claim, credentials_secret, endpoint_url)
+    if output == "json":
+        click.echo(json.dumps(job, indent=2))
+    else:
+        import yaml
+        click.echo(yaml.safe_dump(job, sort_keys=False), nl=False)

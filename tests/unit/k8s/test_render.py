@@ -85,3 +85,26 @@ def test_dry_run_prints_valid_yaml(tiny_store):
     assert len(docs) == 48
     for doc in _one_per_kind(docs):
         kubernetes_validate.validate(doc, VERSIONS[-1], strict=True)
+
+
+def test_compile_job_is_an_indexed_job_over_the_cloudbeds():
+    from replaybed.k8s.compile_job import compile_job
+
+    job = compile_job("replaybed", "img:1", "s3://bucket/rb", "openrca-market", "s3-creds", "http://rgw:7480")
+    kubernetes_validate.validate(job, VERSIONS[-1], strict=True)
+    assert job["spec"]["completionMode"] == "Indexed" and job["spec"]["completions"] == 2
+    script = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    assert "--cloudbed \"$CB\"" in script and "JOB_COMPLETION_INDEX" in script
+    for index, cloudbed in enumerate(("cloudbed-1", "cloudbed-2")):
+        import subprocess
+        out = subprocess.run(["sh", "-c", script.replace("exec replaybed", "echo replaybed")],
+                             env={"JOB_COMPLETION_INDEX": str(index), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+        assert f"--cloudbed {cloudbed} " in out.stdout, out.stdout
+
+
+def test_prometheus_values_enable_the_receiver_and_a_window():
+    from pathlib import Path
+
+    values = yaml.safe_load((Path(__file__).resolve().parents[3] / "k8s/manifests/prometheus-values.yaml").read_text())
+    assert "web.enable-remote-write-receiver" in values["server"]["extraFlags"]
+    assert values["server"]["tsdb"]["out_of_order_time_window"] in ("2h", "3h", "4h")
