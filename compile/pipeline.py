@@ -66,19 +66,21 @@ def cloudbed_dir(dataset_dir: Path, cloudbed: str) -> Path:
 
 def plan(req: Request, cloudbed: str) -> tuple[Path, list[Scenario]]:
     base = cloudbed_dir(req.dataset_dir, cloudbed)
-    telemetry = base / "telemetry"
-    present = sorted(p.name for p in telemetry.iterdir() if p.is_dir() and _DAY.match(p.name)) if telemetry.is_dir() else []
-    for day in DAYS:
-        if day not in present:
-            raise DatasetError(f"missing day folder {day} (expected {', '.join(DAYS)}; found {', '.join(present) or 'none'})",
-                               file=str(telemetry))
     starts = [day_start(d) * 1000 for d in DAYS]
     records = read_records(base / "record.csv")
     queries = read_queries(base / "query.csv")
     every = fault_scenarios(cloudbed, records, queries, starts, req.before_ms, req.after_ms, str(base / "record.csv"))
     every += fault_free_scenarios(cloudbed, records, starts, req.before_ms, req.after_ms)
     wanted = tuple(s for s in req.scenarios if s.system == cloudbed)
-    return base, select(every, wanted)
+    chosen = select(every, wanted)
+    telemetry = base / "telemetry"
+    present = sorted(p.name for p in telemetry.iterdir() if p.is_dir() and _DAY.match(p.name)) if telemetry.is_dir() else []
+    for day in DAYS:
+        users = [s for s in chosen if s.start_ms < day_start(day) * 1000 + DAY_MS and s.end_ms > day_start(day) * 1000]
+        if users and day not in present:
+            raise DatasetError(f"missing day folder {day}, needed by {len(users)} scenario(s) (first: {users[0].id}); "
+                               f"found {', '.join(present) or 'none'}", file=str(telemetry))
+    return base, chosen
 
 
 def compile_cloudbed(req: Request, store: Store, cloudbed: str, summary: Summary, progress=None) -> None:
