@@ -1,0 +1,62 @@
+"""Compile cost vs. just reading the CSVs with pyarrow, memory, and stored vs raw bytes.
+
+Run: .venv/bin/pytest -m bench tests/bench/bench_compile.py -s
+Side by side in one run, medians of 3: pyarrow reading every CSV of the day (the floor) vs
+`replaybed compile` of every scenario whose window lies in that day (target <= 3x), peak RSS of
+the compile process (target <= 2.5 GB), stored bytes vs raw CSV bytes (target <= 10 %).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pyarrow.csv as pacsv
+import pytest
+
+from replaybed.compile.market import catalog
+from replaybed.compile.market.records import vendored
+
+pytestmark = pytest.mark.bench
+CLOUDBED, DAY = "cloudbed-1", "2022_03_20"
+PROBE = ("import resource, runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
+         "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
+         "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n")
+
+
+def _in_day(r):
+    lo, hi = catalog.day_start(DAY), catalog.day_start(DAY) + 86400
+    return lo <= r.timestamp - 3600 and r.timestamp + 1800 < hi
+
+
+def test_compile_vs_pyarrow_read(small_day, tmp_path):
+    folder = small_day / "Market" / CLOUDBED / "telemetry" / DAY
+    files = [folder / rel for rel in catalog.FILES.values()]
+    raw_bytes = sum(f.stat().st_size for f in files)
+    scenarios = [f"{CLOUDBED}/{r.row:03d}" for r, _ in vendored(CLOUDBED) if _in_day(r)]
+    args = [a for s in scenarios for a in ("--scenario", s)]
+    read_s, compile_s, peaks, summary = [], [], [], None
+    for i in range(3):
+        t = time.perf_counter()
+        for f in files:
+            opts = pacsv.ParseOptions(newlines_in_values=f.name.startswith("log"))
+            for _ in pacsv.open_csv(f, parse_options=opts, read_options=pacsv.ReadOptions(block_size=64 << 20)):
+                pass
+        read_s.append(time.perf_counter() - t)
+        store = tmp_path / f"store{i}"
+        t = time.perf_counter()
+        run = subprocess.run([sys.executable, "-c", PROBE, "compile", str(small_day), "--store", str(store), *args, "--json"],
+                             capture_output=True, text=True)
+        compile_s.append(time.perf_counter() - t)
+        assert run.returncode == 0, run.stderr[-2000:]
+        peaks.append(int(run.stderr.rsplit("PEAK_KB", 1)[1].split()[0]))
+        summary = json.loads(run.stdout)
+    stored = sum(p.stat().st_size for p in (tmp_path / "store0").rglob("*") if p.is_file())
+    ratio = sorted(compile_s)[1] / sorted(read_s)[1]
+    print(f"\ncompile bench ({small_day.name}: {raw_bytes / 1e6:.0f} MB CSV, {len(scenarios)} scenarios): "
+          f"pyarrow read {sorted(read_s)[1]:.2f} s, compile {sorted(compile_s)[1]:.2f} s -> {ratio:.1f}x (target <= 3x); "
+          f"peak RSS {max(peaks) / 1024:.0f} MB (target <= 2500); stored {stored / 1e6:.1f} MB = "
+          f"{100 * stored / raw_bytes:.1f} % of the day's CSV (target <= 10 %); parts {summary['parts']}, "
+          f"dedup ratio {summary['dedup_ratio']}")
