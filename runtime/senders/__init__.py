@@ -1,0 +1,1 @@
+"""Backends a replay writes to: Prometheus remote write, a Jaeger collector, stdout, or a file."""

@@ -1,0 +1,59 @@
+"""An in-process stand-in for Jaeger's collector (`POST /api/traces`), decoding with the official IDL.
+
+Jaeger cannot be installed on these machines; this server checks what a real collector checks
+for this endpoint (method, path, Thrift content type, a decodable `jaeger.Batch`) and keeps the
+decoded batches for assertions.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from replaybed.schemas import wire
+
+
+class Collector:
+    def __init__(self, fail_first: int = 0, status: int = 503):
+        self.batches: list = []
+        self.requests = 0
+        self.fail_first, self.fail_status = fail_first, status
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                collector.requests += 1
+                if self.path != "/api/traces":
+                    return self._answer(404, b"not found")
+                if self.headers.get("Content-Type") != "application/x-thrift":
+                    return self._answer(400, b"unsupported content type")
+                if collector.fail_first > 0:
+                    collector.fail_first -= 1
+                    return self._answer(collector.fail_status, b"try again")
+                try:
+                    collector.batches.append(wire.decode_batch(body))
+                except Exception as exc:  # a malformed body is the client's fault, as in Jaeger
+                    return self._answer(400, str(exc).encode())
+                self._answer(202, b"")
+
+            def _answer(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,65 @@
+"""A real Prometheus (Debian 2.42) on 127.0.0.1 with the remote-write receiver and an OOO window."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from support.servers import free_port, require
+
+CONFIG = """global:
+  scrape_interval: 15s
+storage:
+  tsdb:
+    out_of_order_time_window: {window}
+"""
+
+
+class Prometheus:
+    def __init__(self, root: Path, window: str = "3h"):
+        self.binary = require("prometheus")
+        self.root, self.window = root, window
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "cfg.yml").write_text(CONFIG.format(window=window))
+
+    def start(self) -> "Prometheus":
+        with open(self.root / "prometheus.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                [self.binary, f"--config.file={self.root / 'cfg.yml'}", f"--storage.tsdb.path={self.root / 'data'}",
+                 f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-remote-write-receiver"],
+                stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/-/ready", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"prometheus did not become ready; log: {(self.root / 'prometheus.log').read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def query(self, expr: str, at_s: float | None = None) -> list[dict]:
+        params = {"query": expr}
+        if at_s is not None:
+            params["time"] = f"{at_s:.3f}"
+        url = f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}"
+        with urllib.request.urlopen(url, timeout=30) as r:
+            body = json.load(r)
+        assert body["status"] == "success", body
+        return body["data"]["result"]
