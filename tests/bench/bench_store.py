@@ -62,6 +62,8 @@ def test_cp_throughput_and_dedup(scale, rgw_env, tmp_path_factory):
         "raw_mb": round(totals["raw_bytes"] / 1e6, 2), "dedup_ratio": totals["dedup_ratio"],
         "file_to_s3_mb_s": round(statistics.median(r.to_dict()["mb_per_s"] for r in up), 2),
         "s3_to_file_mb_s": round(statistics.median(r.to_dict()["mb_per_s"] for r in down), 2),
+        "file_to_s3_blobs_s": round(statistics.median(r.copied / r.seconds for r in up), 1),
+        "s3_to_file_blobs_s": round(statistics.median(r.copied / r.seconds for r in down), 1),
         "file_to_s3_s": round(statistics.median(r.seconds for r in up), 2),
         "s3_to_file_s": round(statistics.median(r.seconds for r in down), 2),
         "runs": RUNS, "jobs": 8,
