@@ -211,3 +211,23 @@ def rgw(tmp_path_factory):
         if _users == 0:
             _shared.stop()
             _shared = None
+
+
+@pytest.fixture
+def rgw_env(rgw, monkeypatch, tmp_path):
+    """The RGW credentials and endpoint in the environment, and no user AWS config files in the way."""
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in rgw.env().items():
+        monkeypatch.setenv(name, value)
+    return rgw
+
+
+def open_store(rgw: RgwServer, bucket: str, prefix: str = "bundles", **config):
+    """A Store on `s3://bucket/prefix` of this server (credentials from the environment)."""
+    from replaybed.artifacts.store import Store
+
+    return Store.open(f"s3://{bucket}/{prefix}", endpoint_url=config.pop("endpoint_url", rgw.endpoint),
+                      addressing="path", **config)
