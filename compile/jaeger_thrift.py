@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from array import array
 from dataclasses import dataclass
+from functools import lru_cache
 
 from replaybed.schemas.framing import TraceFrame
 
@@ -64,29 +65,38 @@ def process(service: str, pod: str, node: str | None) -> bytes:
     return _fh(T_STRING, 1) + _str(service) + _fh(T_LIST, 2) + _tags(tags) + b"\x00"
 
 
+_IDS = struct.Struct(">bhqbhqbhqbhq")
+_REF = struct.Struct(">bhbibhibhqbhqbhqb")
+_TIMES = struct.Struct(">bhibhqbhq")
+# offset of startTime's value inside _TIMES: flags field (3 + 4) + startTime header (3)
+_START_AT = 10
+
+
+@lru_cache(maxsize=4096)
+def _operation(op: str) -> bytes:
+    return _fh(T_STRING, 5) + _str(op)
+
+
+@lru_cache(maxsize=4096)
+def _span_tags(status: str, span_type: str) -> bytes:
+    tags = [_tag_str("status.code", status)]
+    if span_type:
+        tags.append(_tag_str("span.type", span_type))
+    if status not in OK_STATUS:
+        tags.append(_tag_bool("error", True))
+    return _fh(T_LIST, 10) + _tags(tags) + b"\x00"
+
+
 def span_bytes(s: Span) -> tuple[bytes, int]:
     """One encoded Span struct and the offset of its startTime value inside it."""
     high, low = signed(s.trace_id[:16]), signed(s.trace_id[16:])
     parent = signed(s.parent) if s.parent else 0
-    out = bytearray()
-    out += _fh(T_I64, 1) + _I64.pack(low) + _fh(T_I64, 2) + _I64.pack(high)
-    out += _fh(T_I64, 3) + _I64.pack(signed(s.span_id)) + _fh(T_I64, 4) + _I64.pack(parent)
-    out += _fh(T_STRING, 5) + _str(s.operation)
+    head = _IDS.pack(T_I64, 1, low, T_I64, 2, high, T_I64, 3, signed(s.span_id), T_I64, 4, parent) + _operation(s.operation)
     if s.parent:
-        ref = _fh(T_I32, 1) + _I32.pack(0) + _fh(T_I64, 2) + _I64.pack(low) + _fh(T_I64, 3) + _I64.pack(high)
-        ref += _fh(T_I64, 4) + _I64.pack(parent) + b"\x00"
-        out += _fh(T_LIST, 6) + bytes((T_STRUCT,)) + _I32.pack(1) + ref
-    out += _fh(T_I32, 7) + _I32.pack(1)
-    out += _fh(T_I64, 8)
-    slot = len(out)
-    out += _I64.pack(s.start_ms * 1000) + _fh(T_I64, 9) + _I64.pack(s.duration_us)
-    tags = [_tag_str("status.code", s.status)]
-    if s.type:
-        tags.append(_tag_str("span.type", s.type))
-    if s.status not in OK_STATUS:
-        tags.append(_tag_bool("error", True))
-    out += _fh(T_LIST, 10) + _tags(tags) + b"\x00"
-    return bytes(out), slot
+        # references: list<SpanRef> with one CHILD_OF entry
+        head += _REF.pack(T_LIST, 6, T_STRUCT, 1, T_I32, 1, 0, T_I64, 2, low, T_I64, 3, high, T_I64, 4, parent, 0)
+    times = _TIMES.pack(T_I32, 7, 1, T_I64, 8, s.start_ms * 1000, T_I64, 9, s.duration_us)
+    return head + times + _span_tags(s.status, s.type), len(head) + _START_AT
 
 
 def batch(service: str, pod: str, node: str | None, spans: list[Span]) -> TraceFrame:

@@ -12,6 +12,7 @@ Targets: (b)/(a) >= 30x; >= 10 M samples/s patched.
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 import time
@@ -160,11 +161,13 @@ def test_wall_time_until_the_history_is_queryable(compiled, tmp_path):
         pushed = time.perf_counter() - t
         assert run.returncode == 0, run.stderr
         minutes = (m.window.end_ms - m.window.start_ms) // 60000 + 1
-        query = f'sum(count_over_time({{namespace="openrca-{CLOUDBED}"}}[{minutes}m]))'
+        # raw samples of every series (count_over_time would drop names and collide)
+        query = f'{{namespace="openrca-{CLOUDBED}"}}[{minutes}m]'
+        at = (m.origin_ms + m.window.end_ms + json.loads(run.stdout)["offset_ms"]) / 1000
         while True:
-            url = f"{prom.url}/api/v1/query?" + urllib.parse.urlencode({"query": query})
-            result = __import__("json").load(urllib.request.urlopen(url, timeout=30))["data"]["result"]
-            if result and int(float(result[0]["value"][1])) >= m.counts.samples:
+            url = f"{prom.url}/api/v1/query?" + urllib.parse.urlencode({"query": query, "time": f"{at:.3f}"})
+            result = json.load(urllib.request.urlopen(url, timeout=60))["data"]["result"]
+            if sum(len(r["values"]) for r in result) >= m.counts.samples:
                 break
             time.sleep(0.05)
         total = time.perf_counter() - t
