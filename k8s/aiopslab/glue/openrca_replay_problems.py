@@ -32,6 +32,10 @@ class OpenRCABaseTask:
         self.spec = dict(spec)
         self.problem_id = spec["id"]
         self.app = OpenRCAReplay(spec["cloudbed"], spec["scenario"])
+        if self.app.namespace != spec["namespace"]:
+            # the agent is told the metadata's namespace; the replay must land in the same one
+            raise ValueError(f"problem {spec['id']}: problems.json says namespace {spec['namespace']!r} "
+                             f"but the {spec['cloudbed']} metadata says {self.app.namespace!r}")
         self.kubectl = self.app.kubectl
         self.namespace = self.app.namespace
         self.faulty_service = spec.get("component")

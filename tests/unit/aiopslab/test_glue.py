@@ -222,3 +222,10 @@ def test_get_logs_patch_is_a_well_formed_single_hunk_adding_the_openrca_branch()
     assert [a.strip() for a in added] == ['elif namespace.startswith("openrca-"):',
                                           'user_service_pod = kubectl.get_pod_name(namespace, f"app={service}")']
     compile("if x:\n    pass\n" + "\n".join(a[16:] for a in added) + "\n", "patch", "exec")
+
+
+def test_problem_whose_namespace_differs_from_the_metadata_is_refused(lab):
+    mod = problems_module(lab)
+    spec = next(p for p in mod.load_problems() if p["id"] == "openrca-cb1-detection-000")
+    with pytest.raises(ValueError, match="namespace 'elsewhere'"):
+        mod.OpenRCADetection({**spec, "namespace": "elsewhere"})
