@@ -123,3 +123,12 @@ def compile_job_command(store_url, dataset_claim, credentials_secret, endpoint_u
     else:
         import yaml
         click.echo(yaml.safe_dump(job, sort_keys=False), nl=False)
+
+
+def _attach_problems() -> None:
+    from replaybed.k8s.aiopslab.cli import problems
+
+    deploy.add_command(problems)
+
+
+_attach_problems()
