@@ -27,9 +27,12 @@ def store_options(fn):
     @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel transfers.")
     @functools.wraps(fn)
     def wrapper(*args, endpoint_url, addressing, profile, jobs, **kwargs):
+        ctx = click.get_current_context()
+
         def opener(url: str | None) -> Store:
-            return Store.open(url, endpoint_url=endpoint_url, addressing=addressing, profile=profile,
-                              max_concurrency=jobs)
+            # closed (connections released) when the command's context ends, error or not
+            return ctx.with_resource(Store.open(url, endpoint_url=endpoint_url, addressing=addressing,
+                                                profile=profile, max_concurrency=jobs))
 
         return fn(*args, opener=opener, jobs=jobs, **kwargs)
 

@@ -27,6 +27,12 @@ class Store:
     def close(self) -> None:
         self.backend.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # blobs ---------------------------------------------------------------------------------------
 
     def put_blob(self, data: bytes) -> tuple[str, bool]:

@@ -42,6 +42,7 @@ def compiled_store(scale: str, scratch: Path) -> Store:
     return store
 
 
+@pytest.mark.timeout(3600)  # the small store is ~40k blobs: minutes per direction on a busy RGW
 @pytest.mark.parametrize("scale", ["tiny", "small"])
 def test_cp_throughput_and_dedup(scale, rgw_env, tmp_path_factory):
     scratch = tmp_path_factory.mktemp(f"bench-{scale}")

@@ -82,6 +82,7 @@ def test_presigned_locator_needs_no_credentials(s3):
     with pytest.raises(urllib.error.HTTPError) as denied:
         urllib.request.urlopen(unsigned, timeout=10)
     assert denied.value.code == 403
+    denied.value.close()
     source = locator.LocatorSource(found)
     manifest = bundle.read_manifest(source, found.manifest_digest)
     assert [bundle.read_part(source, p) for p in manifest.parts] == [bundle.read_part(s3, p) for p in manifest.parts]

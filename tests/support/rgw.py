@@ -94,6 +94,8 @@ class RgwServer:
     rgw_port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     _buckets: itertools.count = field(default_factory=itertools.count)
+    # stores and clients handed to tests, closed by fixtures so no socket is left to the GC
+    opened: list = field(default_factory=list)
 
     @property
     def endpoint(self) -> str:
@@ -155,6 +157,7 @@ class RgwServer:
         proc.wait(timeout=30)
 
     def stop(self) -> None:
+        self.close_opened()
         for name in ("rgw", "osd", "mon"):
             proc = self.procs.pop(name, None)
             if proc is None:
@@ -175,14 +178,23 @@ class RgwServer:
         import boto3
         from botocore.config import Config
 
-        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=access_key,
+        client = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=access_key,
                             aws_secret_access_key=secret_key, region_name=REGION,
                             config=Config(s3={"addressing_style": "path"}, request_checksum_calculation="when_required",
                                           response_checksum_validation="when_required"))
+        self.opened.append(client)
+        return client
+
+    def close_opened(self) -> None:
+        while self.opened:
+            self.opened.pop().close()
 
     def new_bucket(self, prefix: str = "t") -> str:
         name = f"{prefix}-{os.getpid()}-{next(self._buckets)}"
-        self.client().create_bucket(Bucket=name)
+        client = self.client()
+        client.create_bucket(Bucket=name)
+        self.opened.remove(client)
+        client.close()
         return name
 
 
@@ -222,12 +234,15 @@ def rgw_env(rgw, monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     for name, value in rgw.env().items():
         monkeypatch.setenv(name, value)
-    return rgw
+    yield rgw
+    rgw.close_opened()
 
 
 def open_store(rgw: RgwServer, bucket: str, prefix: str = "bundles", **config):
     """A Store on `s3://bucket/prefix` of this server (credentials from the environment)."""
     from replaybed.artifacts.store import Store
 
-    return Store.open(f"s3://{bucket}/{prefix}", endpoint_url=config.pop("endpoint_url", rgw.endpoint),
-                      addressing="path", **config)
+    store = Store.open(f"s3://{bucket}/{prefix}", endpoint_url=config.pop("endpoint_url", rgw.endpoint),
+                       addressing="path", **config)
+    rgw.opened.append(store)
+    return store
