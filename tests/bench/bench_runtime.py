@@ -33,6 +33,9 @@ from replaybed.schemas import wire
 from support.prometheus import Prometheus
 
 pytestmark = pytest.mark.bench
+PEAK = ("import runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
+        "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
+        "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n")
 CLOUDBED, DAY = "cloudbed-1", "2022_03_20"
 
 
@@ -156,8 +159,9 @@ def test_wall_time_until_the_history_is_queryable(compiled, tmp_path):
         m = src.manifest
         src.close()
         t = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "replaybed", "run", "metrics", "--scenario", scenario, "--store",
+        run = subprocess.run([sys.executable, "-c", PEAK, "run", "metrics", "--scenario", scenario, "--store",
                               str(store), "--prometheus", prom.url, "--anchor", "end", "--json"], capture_output=True, text=True)
+        peak_mb = int(run.stderr.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
         pushed = time.perf_counter() - t
         assert run.returncode == 0, run.stderr
         minutes = (m.window.end_ms - m.window.start_ms) // 60000 + 1
@@ -172,6 +176,6 @@ def test_wall_time_until_the_history_is_queryable(compiled, tmp_path):
             time.sleep(0.05)
         total = time.perf_counter() - t
         print(f"\nprometheus bench ({scenario}, {m.counts.samples} samples): pushed in {pushed:.2f} s, "
-              f"whole history queryable after {total:.2f} s (process start included)")
+              f"whole history queryable after {total:.2f} s (process start included); replayer peak RSS {peak_mb:.0f} MB")
     finally:
         prom.stop()
