@@ -22,7 +22,9 @@ from replaybed.schemas import media_types
 from replaybed.schemas.manifest import Manifest, PartRef
 from replaybed.schemas.scenario_id import ScenarioId
 
-DEFAULT_LEVEL = 3
+# measured on a small cloudbed-day: level 9 stores ~12 % less than 3 at about the same compile
+# time; 19 saves another ~8 % for 7x the time
+DEFAULT_LEVEL = 9
 # manifests are small and read on every deploy; they get a stronger level
 MANIFEST_LEVEL = 19
 

@@ -29,7 +29,7 @@ def duration_ms(text: str, what: str) -> int:
 @click.option("--before", default="60m", show_default=True, help="History before the fault.")
 @click.option("--after", default="30m", show_default=True, help="Time after the fault.")
 @click.option("--chunk", default="5m", show_default=True, help="Part length (dataset time).")
-@click.option("--level", default=3, show_default=True, type=click.IntRange(1, 22), help="zstd level of parts.")
+@click.option("--level", default=9, show_default=True, type=click.IntRange(1, 22), help="zstd level of parts.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, no progress.")
 def compile_command(dataset_dir: Path, store_url: str | None, cloudbeds: tuple[str, ...], scenarios: tuple[str, ...],
                     before: str, after: str, chunk: str, level: int, as_json: bool) -> None:
