@@ -46,8 +46,10 @@ if command -v prometheus >/dev/null; then
         for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1 && break; sleep 0.2; done
     fi
     $rb run metrics --scenario "$SCENARIO" --prometheus "http://127.0.0.1:$PROM_PORT" --anchor end
-    echo "   series now in Prometheus (last 2 h):"
-    curl -fsG "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=count(count_over_time({namespace=~"openrca-.*"}[2h]))' ; echo
+    start=$(( $(date +%s) - 7200 ))
+    series=$(curl -fsG "http://127.0.0.1:$PROM_PORT/api/v1/series" --data-urlencode 'match[]={namespace=~"openrca-.*"}' \
+        --data-urlencode "start=$start" | .venv/bin/python -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))' || echo "?")
+    echo "   series now in Prometheus (last 2 h): $series"
     echo "   look at them: http://127.0.0.1:$PROM_PORT/graph?g0.expr=container_cpu_usage_seconds_total&g0.range_input=2h"
     echo "   stop it: kill \$(cat $DEMO/prometheus/pid)"
 else
