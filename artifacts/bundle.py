@@ -52,10 +52,14 @@ def decompress(stored: bytes, raw_size: int, where: str) -> bytes:
     try:
         params = zstandard.get_frame_parameters(stored)
         if params.content_size not in (raw_size, zstandard.CONTENTSIZE_UNKNOWN):
-            raise CorruptBlob(f"{where}: frame declares {params.content_size} raw bytes, manifest says {raw_size}")
+            raise CorruptBlob(
+                f"{where}: frame declares {params.content_size} raw bytes, manifest says {raw_size}"
+            )
         raw = zstandard.ZstdDecompressor().decompress(stored, max_output_size=raw_size)
     except zstandard.ZstdError as exc:
-        raise CorruptBlob(f"{where}: cannot decompress ({exc}); expected a zstd frame of {raw_size} raw bytes") from exc
+        raise CorruptBlob(
+            f"{where}: cannot decompress ({exc}); expected a zstd frame of {raw_size} raw bytes"
+        ) from exc
     if len(raw) != raw_size:
         raise CorruptBlob(f"{where}: decompressed to {len(raw)} bytes, expected {raw_size}")
     return raw
@@ -72,7 +76,9 @@ def read_part(source: BlobSource, part: PartRef) -> bytes:
     media_types.check(part.media_type)
     stored = source.get_blob(part.digest)
     if len(stored) != part.size:
-        raise CorruptBlob(f"blob {part.digest}: {len(stored)} bytes stored, manifest says {part.size}")
+        raise CorruptBlob(
+            f"blob {part.digest}: {len(stored)} bytes stored, manifest says {part.size}"
+        )
     return decompress(stored, part.raw_size, f"blob {part.digest}")
 
 

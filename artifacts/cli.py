@@ -20,19 +20,46 @@ from replaybed.schemas.scenario_id import ScenarioId
 def store_options(fn):
     """Options every store command shares; they resolve into StoreConfig (flag > env > default)."""
 
-    @click.option("--endpoint-url", default=None, help="S3 endpoint (env REPLAYBED_S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3).")
-    @click.option("--s3-addressing", "addressing", type=click.Choice(["auto", "path", "virtual"]), default=None,
-                  help="S3 bucket addressing (env REPLAYBED_S3_ADDRESSING; path for MinIO/RGW).")
-    @click.option("--profile", default=None, help="AWS profile for credentials (default: the standard AWS chain).")
-    @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel transfers.")
+    @click.option(
+        "--endpoint-url",
+        default=None,
+        help="S3 endpoint (env REPLAYBED_S3_ENDPOINT_URL, AWS_ENDPOINT_URL_S3).",
+    )
+    @click.option(
+        "--s3-addressing",
+        "addressing",
+        type=click.Choice(["auto", "path", "virtual"]),
+        default=None,
+        help="S3 bucket addressing (env REPLAYBED_S3_ADDRESSING; path for MinIO/RGW).",
+    )
+    @click.option(
+        "--profile",
+        default=None,
+        help="AWS profile for credentials (default: the standard AWS chain).",
+    )
+    @click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="Parallel transfers.",
+    )
     @functools.wraps(fn)
     def wrapper(*args, endpoint_url, addressing, profile, jobs, **kwargs):
         ctx = click.get_current_context()
 
         def opener(url: str | None) -> Store:
             # closed (connections released) when the command's context ends, error or not
-            return ctx.with_resource(Store.open(url, endpoint_url=endpoint_url, addressing=addressing,
-                                                profile=profile, max_concurrency=jobs))
+            return ctx.with_resource(
+                Store.open(
+                    url,
+                    endpoint_url=endpoint_url,
+                    addressing=addressing,
+                    profile=profile,
+                    max_concurrency=jobs,
+                )
+            )
 
         return fn(*args, opener=opener, jobs=jobs, **kwargs)
 
@@ -47,7 +74,9 @@ class _Bar:
 
     def start(self, total_bytes: int) -> None:
         if self.enabled and total_bytes:
-            self.bar = click.progressbar(length=total_bytes, label=self.label, file=sys.stderr, show_pos=False)
+            self.bar = click.progressbar(
+                length=total_bytes, label=self.label, file=sys.stderr, show_pos=False
+            )
             self.bar.__enter__()
 
     def advance(self, nbytes: int) -> None:
@@ -71,7 +100,12 @@ def _mib(n: int) -> str:
 
 
 @click.command("scenarios")
-@click.option("--store", "url", default=None, help="Store URL (env REPLAYBED_STORE; default: the local store).")
+@click.option(
+    "--store",
+    "url",
+    default=None,
+    help="Store URL (env REPLAYBED_STORE; default: the local store).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per scenario.")
 @store_options
 def scenarios(url, as_json, opener, jobs):
@@ -81,13 +115,17 @@ def scenarios(url, as_json, opener, jobs):
     if as_json:
         _emit_json(rows)
         return
-    click.echo(f"{'scenario':<34} {'time':<19} {'tz':<6} {'epoch':>10} {'level':<6} {'component':<22} "
-               f"{'reason':<28} {'series':>7} {'samples':>9} {'spans':>8} {'traces':>7} {'logs':>8}  manifest")
+    click.echo(
+        f"{'scenario':<34} {'time':<19} {'tz':<6} {'epoch':>10} {'level':<6} {'component':<22} "
+        f"{'reason':<28} {'series':>7} {'samples':>9} {'spans':>8} {'traces':>7} {'logs':>8}  manifest"
+    )
     for r in rows:
         reason = "(fault-free)" if r["fault_free"] else r["reason"]
-        click.echo(f"{r['id']:<34} {r['time']:<19} {r['tz']:<6} {r['epoch']:>10} {r['level']:<6} {r['component']:<22} "
-                   f"{reason:<28} {r['series']:>7} {r['samples']:>9} {r['spans']:>8} {r['traces']:>7} "
-                   f"{r['log_lines']:>8}  {r['manifest'][:19]}")
+        click.echo(
+            f"{r['id']:<34} {r['time']:<19} {r['tz']:<6} {r['epoch']:>10} {r['level']:<6} {r['component']:<22} "
+            f"{reason:<28} {r['series']:>7} {r['samples']:>9} {r['spans']:>8} {r['traces']:>7} "
+            f"{r['log_lines']:>8}  {r['manifest'][:19]}"
+        )
 
 
 @click.group("store")
@@ -97,7 +135,9 @@ def store():
 
 @store.command("ls")
 @click.argument("url")
-@click.option("--json", "as_json", is_flag=True, help="Print {scenarios: [...], totals: {...}} as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print {scenarios: [...], totals: {...}} as JSON."
+)
 @store_options
 def ls(url, as_json, opener, jobs):
     """Scenarios in the store and their sizes (referenced, unique to the scenario, raw)."""
@@ -107,16 +147,22 @@ def ls(url, as_json, opener, jobs):
         return
     click.echo(f"{'scenario':<34} {'parts':>6} {'referenced':>12} {'unique':>12} {'raw':>12}")
     for r in rows:
-        click.echo(f"{r['id']:<34} {r['parts']:>6} {_mib(r['referenced_bytes']):>12} {_mib(r['unique_bytes']):>12} "
-                   f"{_mib(r['raw_bytes']):>12}")
-    click.echo(f"{totals['scenarios']} scenarios, {totals['blobs']} blobs: {_mib(totals['referenced_bytes'])} referenced, "
-               f"{_mib(totals['unique_bytes'])} stored once, {_mib(totals['raw_bytes'])} raw, "
-               f"dedup ratio {totals['dedup_ratio']}")
+        click.echo(
+            f"{r['id']:<34} {r['parts']:>6} {_mib(r['referenced_bytes']):>12} {_mib(r['unique_bytes']):>12} "
+            f"{_mib(r['raw_bytes']):>12}"
+        )
+    click.echo(
+        f"{totals['scenarios']} scenarios, {totals['blobs']} blobs: {_mib(totals['referenced_bytes'])} referenced, "
+        f"{_mib(totals['unique_bytes'])} stored once, {_mib(totals['raw_bytes'])} raw, "
+        f"dedup ratio {totals['dedup_ratio']}"
+    )
 
 
 @store.command("verify")
 @click.argument("url")
-@click.option("--scenario", "selected", multiple=True, help="Only this scenario (repeatable); default: all.")
+@click.option(
+    "--scenario", "selected", multiple=True, help="Only this scenario (repeatable); default: all."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @store_options
 def verify(url, selected, as_json, opener, jobs):
@@ -128,8 +174,10 @@ def verify(url, selected, as_json, opener, jobs):
     else:
         for p in report.problems:
             click.echo(f"{p.kind}: {p.key} (scenarios: {', '.join(p.scenarios)}): {p.detail}")
-        click.echo(f"{report.scenarios} scenarios, {report.blobs} blobs, {_mib(report.bytes)} checked in "
-                   f"{report.seconds:.1f} s: {'OK' if report.ok else f'{len(report.problems)} problem(s)'}")
+        click.echo(
+            f"{report.scenarios} scenarios, {report.blobs} blobs, {_mib(report.bytes)} checked in "
+            f"{report.seconds:.1f} s: {'OK' if report.ok else f'{len(report.problems)} problem(s)'}"
+        )
     if not report.ok:
         sys.exit(1)
 
@@ -137,7 +185,9 @@ def verify(url, selected, as_json, opener, jobs):
 @store.command("cp")
 @click.argument("src")
 @click.argument("dst")
-@click.option("--scenario", "selected", multiple=True, help="Only this scenario (repeatable); default: all.")
+@click.option(
+    "--scenario", "selected", multiple=True, help="Only this scenario (repeatable); default: all."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @store_options
 def cp(src, dst, selected, as_json, opener, jobs):
@@ -148,13 +198,17 @@ def cp(src, dst, selected, as_json, opener, jobs):
     if as_json:
         _emit_json(summary)
         return
-    click.echo(f"{summary['scenarios']} scenarios: {report.copied} blobs copied ({_mib(report.bytes)}), "
-               f"{report.skipped} already there; {summary['seconds']} s, {summary['mb_per_s']} MB/s")
+    click.echo(
+        f"{summary['scenarios']} scenarios: {report.copied} blobs copied ({_mib(report.bytes)}), "
+        f"{report.skipped} already there; {summary['seconds']} s, {summary['mb_per_s']} MB/s"
+    )
 
 
 @store.command("gc")
 @click.argument("url")
-@click.option("--grace", default="1h", show_default=True, help="Keep unreferenced blobs younger than this.")
+@click.option(
+    "--grace", default="1h", show_default=True, help="Keep unreferenced blobs younger than this."
+)
 @click.option("--dry-run", is_flag=True, help="Only report what would be deleted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @store_options
@@ -167,14 +221,18 @@ def gc_command(url, grace, dry_run, as_json, opener, jobs):
     verb = "would delete" if dry_run else "deleted"
     for key in report.deleted + report.leftovers:
         click.echo(f"{verb} {key}")
-    click.echo(f"{verb} {len(report.deleted)} blobs ({_mib(report.deleted_bytes)}) and {len(report.leftovers)} "
-               f"leftovers; kept {report.kept} referenced and {report.young} younger than {grace}")
+    click.echo(
+        f"{verb} {len(report.deleted)} blobs ({_mib(report.deleted_bytes)}) and {len(report.leftovers)} "
+        f"leftovers; kept {report.kept} referenced and {report.young} younger than {grace}"
+    )
 
 
 @store.command("url")
 @click.argument("url")
 @click.option("--scenario", "scenario", required=True, help="Scenario id, e.g. cloudbed-1/017.")
-@click.option("--expires", default="1h", show_default=True, help="How long presigned URLs stay valid.")
+@click.option(
+    "--expires", default="1h", show_default=True, help="How long presigned URLs stay valid."
+)
 @store_options
 def url_command(url, scenario, expires, opener, jobs):
     """Print a locator (manifest digest and a URL per blob) for readers without credentials."""

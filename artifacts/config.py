@@ -14,9 +14,9 @@ instance role). Nothing else in replaybed reads these variables.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from replaybed.artifacts.errors import StoreConfigError
 
@@ -24,7 +24,9 @@ ADDRESSING = ("auto", "path", "virtual")
 
 
 def default_store_path(env: Mapping[str, str]) -> Path:
-    data_home = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local" / "share")
+    data_home = env.get("XDG_DATA_HOME") or str(
+        Path(env.get("HOME", "~")).expanduser() / ".local" / "share"
+    )
     return Path(data_home) / "replaybed" / "store"
 
 
@@ -45,10 +47,14 @@ class StoreConfig:
 
     def __post_init__(self) -> None:
         if self.max_concurrency < 1:
-            raise StoreConfigError(f"parallel transfers: {self.max_concurrency}; expected at least 1")
+            raise StoreConfigError(
+                f"parallel transfers: {self.max_concurrency}; expected at least 1"
+            )
         if self.multipart_bytes < 5 * 1024 * 1024:
             # S3 refuses multipart parts below 5 MiB (except the last)
-            raise StoreConfigError(f"multipart size {self.multipart_bytes} bytes: expected at least 5 MiB")
+            raise StoreConfigError(
+                f"multipart size {self.multipart_bytes} bytes: expected at least 5 MiB"
+            )
         if self.retries < 1:
             raise StoreConfigError(f"retries: {self.retries}; expected at least 1 attempt")
 
@@ -73,6 +79,10 @@ class StoreConfig:
         )
         style = addressing or env.get("REPLAYBED_S3_ADDRESSING") or "auto"
         if style not in ADDRESSING:
-            raise StoreConfigError(f"S3 addressing {style!r}: expected one of {', '.join(ADDRESSING)}")
+            raise StoreConfigError(
+                f"S3 addressing {style!r}: expected one of {', '.join(ADDRESSING)}"
+            )
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
-        return cls(url=resolved_url, endpoint_url=endpoint, addressing=style, region=region, **overrides)
+        return cls(
+            url=resolved_url, endpoint_url=endpoint, addressing=style, region=region, **overrides
+        )

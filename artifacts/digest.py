@@ -17,7 +17,9 @@ def of(data: bytes | bytearray | memoryview) -> str:
 
 def check(digest: str) -> str:
     if not isinstance(digest, str) or not _DIGEST.match(digest):
-        raise StoreError(f"invalid digest {digest!r}: expected 'sha256:' followed by 64 lower-case hex digits")
+        raise StoreError(
+            f"invalid digest {digest!r}: expected 'sha256:' followed by 64 lower-case hex digits"
+        )
     return digest
 
 

@@ -13,5 +13,7 @@ _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 def seconds(text: str) -> float:
     match = _DURATION.match(text.strip())
     if not match:
-        raise StoreConfigError(f"duration {text!r}: expected a number with an optional unit s, m, h or d (e.g. 1h)")
+        raise StoreConfigError(
+            f"duration {text!r}: expected a number with an optional unit s, m, h or d (e.g. 1h)"
+        )
     return float(match.group(1)) * _UNITS[match.group(2) or "s"]

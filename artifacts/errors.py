@@ -1,14 +1,14 @@
 """Store errors. Every message names the store, the key and what was expected versus found.
 
-    StoreError
-    ├── StoreConfigError      bad URL, unknown scheme, missing extra
-    ├── StoreUnavailable      the backend cannot be reached or refuses the credentials
-    │   ├── CredentialsRejected   missing, unknown or wrong credentials, or access denied
-    │   └── BucketMissing         the S3 bucket does not exist
-    ├── ObjectNotFound        a key (blob or ref) does not exist
-    ├── DigestMismatch        bytes read do not hash to the digest they are stored under
-    ├── CorruptBlob           a blob decompresses to more/less than its declared raw size
-    └── IncompleteScenario    a manifest reaches blobs the store does not hold
+StoreError
+├── StoreConfigError      bad URL, unknown scheme, missing extra
+├── StoreUnavailable      the backend cannot be reached or refuses the credentials
+│   ├── CredentialsRejected   missing, unknown or wrong credentials, or access denied
+│   └── BucketMissing         the S3 bucket does not exist
+├── ObjectNotFound        a key (blob or ref) does not exist
+├── DigestMismatch        bytes read do not hash to the digest they are stored under
+├── CorruptBlob           a blob decompresses to more/less than its declared raw size
+└── IncompleteScenario    a manifest reaches blobs the store does not hold
 """
 
 from replaybed.schemas.errors import ReplaybedError
@@ -42,7 +42,9 @@ class ObjectNotFound(StoreError):
 
 class DigestMismatch(StoreError):
     def __init__(self, where: str, expected: str, actual: str):
-        super().__init__(f"{where}: content does not match its digest (expected {expected}, actual sha256:{actual})")
+        super().__init__(
+            f"{where}: content does not match its digest (expected {expected}, actual sha256:{actual})"
+        )
         self.where, self.expected, self.actual = where, expected, actual
 
 

@@ -26,17 +26,28 @@ class GcReport:
     leftovers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"dry_run": self.dry_run, "kept": self.kept, "young": self.young, "deleted": len(self.deleted),
-                "deleted_bytes": self.deleted_bytes, "leftovers": len(self.leftovers), "keys": self.deleted}
+        return {
+            "dry_run": self.dry_run,
+            "kept": self.kept,
+            "young": self.young,
+            "deleted": len(self.deleted),
+            "deleted_bytes": self.deleted_bytes,
+            "leftovers": len(self.leftovers),
+            "keys": self.deleted,
+        }
 
 
-def collect(store: Store, grace_s: float, dry_run: bool = False, jobs: int = 8, now: float | None = None) -> GcReport:
+def collect(
+    store: Store, grace_s: float, dry_run: bool = False, jobs: int = 8, now: float | None = None
+) -> GcReport:
     now = time.time() if now is None else now
     reached = load(store, (), jobs)
     broken = [item for item in reached if item.error is not None]
     if broken:
-        raise StoreError(f"{store.url}: scenario {broken[0].scenario}: {broken[0].error}; "
-                         "gc deletes nothing while a manifest is unreadable (fix or delete that ref first)")
+        raise StoreError(
+            f"{store.url}: scenario {broken[0].scenario}: {broken[0].error}; "
+            "gc deletes nothing while a manifest is unreadable (fix or delete that ref first)"
+        )
     live = reachable(reached)
     report = GcReport(dry_run)
     cutoff = now - grace_s

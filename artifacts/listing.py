@@ -33,11 +33,20 @@ def scenario_row(item: Reached) -> dict:
     fault = manifest.fault
     counts = manifest.counts
     return {
-        "id": str(item.scenario), "time": when, "tz": manifest.tz, "epoch": epoch,
-        "level": fault.level if fault else "", "component": fault.component if fault else "",
-        "reason": fault.reason if fault else "", "fault_free": manifest.fault_free,
-        "series": counts.series, "samples": counts.samples, "spans": counts.spans, "traces": counts.traces,
-        "log_lines": counts.log_lines, "manifest": item.manifest_digest,
+        "id": str(item.scenario),
+        "time": when,
+        "tz": manifest.tz,
+        "epoch": epoch,
+        "level": fault.level if fault else "",
+        "component": fault.component if fault else "",
+        "reason": fault.reason if fault else "",
+        "fault_free": manifest.fault_free,
+        "series": counts.series,
+        "samples": counts.samples,
+        "spans": counts.spans,
+        "traces": counts.traces,
+        "log_lines": counts.log_lines,
+        "manifest": item.manifest_digest,
     }
 
 
@@ -60,17 +69,32 @@ def size_rows(items: Iterable[Reached]) -> tuple[list[dict], dict]:
             unique=sum(size for digest, size in blobs.items() if users[digest] == 1),
             raw=sum(p.raw_size for p in item.manifest.parts),
         )
-        rows.append({"id": str(item.scenario), "parts": len(item.manifest.parts), "referenced_bytes": sizes.referenced,
-                     "unique_bytes": sizes.unique, "raw_bytes": sizes.raw, "manifest": item.manifest_digest})
+        rows.append(
+            {
+                "id": str(item.scenario),
+                "parts": len(item.manifest.parts),
+                "referenced_bytes": sizes.referenced,
+                "unique_bytes": sizes.unique,
+                "raw_bytes": sizes.raw,
+                "manifest": item.manifest_digest,
+            }
+        )
     referenced = sum(row["referenced_bytes"] for row in rows)
     unique = sum(reachable(items).values())
-    totals = {"scenarios": len(rows), "referenced_bytes": referenced, "unique_bytes": unique,
-              "raw_bytes": sum(row["raw_bytes"] for row in rows), "blobs": len(users),
-              "dedup_ratio": round(referenced / unique, 3) if unique else None}
+    totals = {
+        "scenarios": len(rows),
+        "referenced_bytes": referenced,
+        "unique_bytes": unique,
+        "raw_bytes": sum(row["raw_bytes"] for row in rows),
+        "blobs": len(users),
+        "dedup_ratio": round(referenced / unique, 3) if unique else None,
+    }
     return rows, totals
 
 
 def _loaded(item: Reached) -> Manifest:
     if item.manifest is None:
-        raise StoreError(f"scenario {item.scenario}: manifest {item.manifest_digest} unreadable: {item.error}")
+        raise StoreError(
+            f"scenario {item.scenario}: manifest {item.manifest_digest} unreadable: {item.error}"
+        )
     return item.manifest

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -35,17 +35,30 @@ class Locator:
     expires: str | None = None  # RFC 3339, informational
 
     def to_json(self) -> bytes:
-        return canonical_json({"locator": LOCATOR_VERSION, "scenario": self.scenario,
-                               "manifest_digest": self.manifest_digest, "urls": self.urls,
-                               "expires": self.expires})
+        return canonical_json(
+            {
+                "locator": LOCATOR_VERSION,
+                "scenario": self.scenario,
+                "manifest_digest": self.manifest_digest,
+                "urls": self.urls,
+                "expires": self.expires,
+            }
+        )
 
     @classmethod
     def from_json(cls, data: bytes | str, where: str = "locator") -> Locator:
         try:
             obj = json.loads(data)
             if obj.get("locator") != LOCATOR_VERSION:
-                raise StoreError(f"{where}: locator version {obj.get('locator')!r}, expected {LOCATOR_VERSION}")
-            return cls(obj["scenario"], digests.check(obj["manifest_digest"]), dict(obj["urls"]), obj.get("expires"))
+                raise StoreError(
+                    f"{where}: locator version {obj.get('locator')!r}, expected {LOCATOR_VERSION}"
+                )
+            return cls(
+                obj["scenario"],
+                digests.check(obj["manifest_digest"]),
+                dict(obj["urls"]),
+                obj.get("expires"),
+            )
         except (ValueError, KeyError, AttributeError, TypeError) as exc:
             raise StoreError(f"{where}: not a replaybed locator ({exc!r})") from None
 
@@ -80,12 +93,16 @@ class LocatorSource:
                     return resp.read()
             except urllib.error.HTTPError as exc:
                 if exc.code in (403, 404):
-                    raise StoreUnavailable(f"{_redact(url)}: HTTP {exc.code} (expired or revoked URL?)") from None
+                    raise StoreUnavailable(
+                        f"{_redact(url)}: HTTP {exc.code} (expired or revoked URL?)"
+                    ) from None
                 last = exc
             except (urllib.error.URLError, OSError) as exc:
                 last = exc
-            time.sleep(min(2.0, 0.2 * 2 ** attempt))
-        raise StoreUnavailable(f"{_redact(url)}: unreachable after {self.attempts} attempts ({last})")
+            time.sleep(min(2.0, 0.2 * 2**attempt))
+        raise StoreUnavailable(
+            f"{_redact(url)}: unreachable after {self.attempts} attempts ({last})"
+        )
 
 
 def _redact(url: str) -> str:
@@ -98,5 +115,5 @@ def locate(store: Store, scenario: ScenarioId, expires_s: int) -> Locator:
     digest, manifest = resolve(store, scenario)
     wanted = [digest, *dict.fromkeys(part.digest for part in manifest.parts)]
     urls = {d: store.backend.locate(layout.blob_key(d), expires_s) for d in wanted}
-    until = datetime.now(timezone.utc) + timedelta(seconds=expires_s)
+    until = datetime.now(UTC) + timedelta(seconds=expires_s)
     return Locator(str(scenario), digest, urls, until.strftime("%Y-%m-%dT%H:%M:%SZ"))

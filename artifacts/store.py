@@ -92,7 +92,9 @@ class Store:
         try:
             return digests.check(text)
         except StoreError:
-            raise StoreError(f"{self.url}/{key}: ref holds {text[:80]!r}, expected a sha256 manifest digest") from None
+            raise StoreError(
+                f"{self.url}/{key}: ref holds {text[:80]!r}, expected a sha256 manifest digest"
+            ) from None
 
     def delete_ref(self, scenario: ScenarioId) -> None:
         self.backend.delete(layout.ref_key(scenario))

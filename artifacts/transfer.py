@@ -15,8 +15,8 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from replaybed.artifacts.errors import StoreError
-from replaybed.artifacts.reach import Reached, load
 from replaybed.artifacts.progress import Progress, Silent
+from replaybed.artifacts.reach import Reached, load
 from replaybed.artifacts.store import Store
 
 
@@ -31,20 +31,33 @@ class CopyReport:
 
     def to_dict(self) -> dict:
         mb_s = self.bytes / 1e6 / self.seconds if self.seconds > 0 else 0.0
-        return {"scenarios": len(self.scenarios), "copied": self.copied, "skipped": self.skipped,
-                "bytes": self.bytes, "skipped_bytes": self.skipped_bytes, "seconds": round(self.seconds, 3),
-                "mb_per_s": round(mb_s, 2)}
+        return {
+            "scenarios": len(self.scenarios),
+            "copied": self.copied,
+            "skipped": self.skipped,
+            "bytes": self.bytes,
+            "skipped_bytes": self.skipped_bytes,
+            "seconds": round(self.seconds, 3),
+            "mb_per_s": round(mb_s, 2),
+        }
 
 
-def copy(src: Store, dst: Store, scenarios: Iterable[str] = (), jobs: int = 8,
-         progress: Progress = Silent()) -> CopyReport:
+def copy(
+    src: Store,
+    dst: Store,
+    scenarios: Iterable[str] = (),
+    jobs: int = 8,
+    progress: Progress = Silent(),
+) -> CopyReport:
     started = time.monotonic()
     report = CopyReport()
     reached = load(src, scenarios, jobs)
     broken = [item for item in reached if item.error is not None]
     if broken:
-        raise StoreError(f"{src.url}: cannot copy {broken[0].scenario}: {broken[0].error}; "
-                         f"nothing was copied (run `replaybed store verify {src.url}`)")
+        raise StoreError(
+            f"{src.url}: cannot copy {broken[0].scenario}: {broken[0].error}; "
+            f"nothing was copied (run `replaybed store verify {src.url}`)"
+        )
     present = dst.blob_sizes()
     needed: dict[str, int] = {}
     waiting: dict[str, set[str]] = {}  # scenario -> digests not yet in DST
@@ -61,7 +74,9 @@ def copy(src: Store, dst: Store, scenarios: Iterable[str] = (), jobs: int = 8,
     def one(digest: str) -> None:
         data = src.get_blob(digest)  # verified against its digest
         if len(data) != needed[digest]:
-            raise StoreError(f"{src.url}: blob {digest} has {len(data)} bytes, its manifest says {needed[digest]}")
+            raise StoreError(
+                f"{src.url}: blob {digest} has {len(data)} bytes, its manifest says {needed[digest]}"
+            )
         dst.put_verified(digest, data)
         with lock:
             report.copied += 1
@@ -77,7 +92,9 @@ def copy(src: Store, dst: Store, scenarios: Iterable[str] = (), jobs: int = 8,
     return report
 
 
-def _publish_ready(dst: Store, by_id: dict[str, Reached], waiting: dict[str, set[str]], report: CopyReport) -> None:
+def _publish_ready(
+    dst: Store, by_id: dict[str, Reached], waiting: dict[str, set[str]], report: CopyReport
+) -> None:
     # the manifest blob is among the waited-for digests, so a ref only moves once it is stored too
     for scenario_id in [s for s, pending in waiting.items() if not pending]:
         item = by_id[scenario_id]

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from replaybed.artifacts import layout
 from replaybed.artifacts.bundle import read_part
 from replaybed.artifacts.errors import ObjectNotFound, StoreError
-from replaybed.artifacts.reach import load
 from replaybed.artifacts.progress import Progress, Silent
+from replaybed.artifacts.reach import load
 from replaybed.artifacts.store import Store
 from replaybed.schemas.errors import SchemaError
 from replaybed.schemas.manifest import PartRef
@@ -29,7 +29,12 @@ class Problem:
     detail: str
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "key": self.key, "scenarios": list(self.scenarios), "detail": self.detail}
+        return {
+            "kind": self.kind,
+            "key": self.key,
+            "scenarios": list(self.scenarios),
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -45,12 +50,19 @@ class Report:
         return not self.problems
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "scenarios": self.scenarios, "blobs": self.blobs, "bytes": self.bytes,
-                "seconds": round(self.seconds, 3), "problems": [p.to_dict() for p in self.problems]}
+        return {
+            "ok": self.ok,
+            "scenarios": self.scenarios,
+            "blobs": self.blobs,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
-def verify(store: Store, scenarios: Iterable[str] = (), jobs: int = 8,
-           progress: Progress = Silent()) -> Report:
+def verify(
+    store: Store, scenarios: Iterable[str] = (), jobs: int = 8, progress: Progress = Silent()
+) -> Report:
     started = time.monotonic()
     report = Report()
     reached = load(store, scenarios, jobs)
@@ -59,8 +71,14 @@ def verify(store: Store, scenarios: Iterable[str] = (), jobs: int = 8,
     for item in reached:
         if item.error is not None:
             kind = "missing" if isinstance(item.error, ObjectNotFound) else "corrupt"
-            report.problems.append(Problem(kind, layout.blob_key(item.manifest_digest), (str(item.scenario),),
-                                           f"manifest: {item.error}"))
+            report.problems.append(
+                Problem(
+                    kind,
+                    layout.blob_key(item.manifest_digest),
+                    (str(item.scenario),),
+                    f"manifest: {item.error}",
+                )
+            )
             continue
         report.blobs += 1
         report.bytes += item.manifest_size

@@ -18,12 +18,36 @@ from replaybed.schemas.errors import ReplaybedError
 
 # name -> (module, attribute, one-line help shown by `replaybed --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "synth": ("replaybed.compile.synth.cli", "synth", "Write a synthetic, schema-exact OpenRCA Market dataset."),
-    "compile": ("replaybed.compile.cli", "compile_command", "Compile a dataset into scenario bundles in a store."),
-    "scenarios": ("replaybed.artifacts.cli", "scenarios", "List the scenarios compiled into a store."),
-    "store": ("replaybed.artifacts.cli", "store", "Inspect, verify, copy, clean and share a bundle store."),
-    "run": ("replaybed.runtime.cli", "run", "Replay one scenario's metrics, traces or logs at the current time."),
-    "deploy": ("replaybed.k8s.cli", "deploy", "Deploy a scenario into a Kubernetes namespace as a live-looking incident."),
+    "synth": (
+        "replaybed.compile.synth.cli",
+        "synth",
+        "Write a synthetic, schema-exact OpenRCA Market dataset.",
+    ),
+    "compile": (
+        "replaybed.compile.cli",
+        "compile_command",
+        "Compile a dataset into scenario bundles in a store.",
+    ),
+    "scenarios": (
+        "replaybed.artifacts.cli",
+        "scenarios",
+        "List the scenarios compiled into a store.",
+    ),
+    "store": (
+        "replaybed.artifacts.cli",
+        "store",
+        "Inspect, verify, copy, clean and share a bundle store.",
+    ),
+    "run": (
+        "replaybed.runtime.cli",
+        "run",
+        "Replay one scenario's metrics, traces or logs at the current time.",
+    ),
+    "deploy": (
+        "replaybed.k8s.cli",
+        "deploy",
+        "Deploy a scenario into a Kubernetes namespace as a live-looking incident.",
+    ),
 }
 
 

@@ -31,7 +31,7 @@ class StoredRef:
     digest: str
     size: int
     raw_size: int
-    start: int     # chunk start, dataset ms
+    start: int  # chunk start, dataset ms
     end: int
     count: int
     created: bool
@@ -56,8 +56,15 @@ def _slice(table: pa.Table | None, column: str, start: int, end: int) -> pa.Tabl
     return out if out.num_rows else None
 
 
-def build(store: Store, reg: Registry, heads: list[bytes], hour_tables: dict[str, pa.Table | None],
-          start: int, end: int, level: int) -> ChunkIndex:
+def build(
+    store: Store,
+    reg: Registry,
+    heads: list[bytes],
+    hour_tables: dict[str, pa.Table | None],
+    start: int,
+    end: int,
+    level: int,
+) -> ChunkIndex:
     idx = ChunkIndex()
     metrics = _slice(hour_tables["metrics"], "t", start, end)
     if metrics is not None:
@@ -73,10 +80,24 @@ def build(store: Store, reg: Registry, heads: list[bytes], hour_tables: dict[str
 
 def _put(store, kind, frames, start, end, count, level, idx: ChunkIndex, pod=None) -> None:
     stored = bundle.put_part(store, encode_part(kind, frames), level)
-    idx.parts.append(StoredRef(kind, stored.digest, stored.size, stored.raw_size, start, end, count, stored.created, pod))
+    idx.parts.append(
+        StoredRef(
+            kind,
+            stored.digest,
+            stored.size,
+            stored.raw_size,
+            start,
+            end,
+            count,
+            stored.created,
+            pod,
+        )
+    )
 
 
-def _metrics(store, reg: Registry, heads, table: pa.Table, start, end, level, idx: ChunkIndex) -> None:
+def _metrics(
+    store, reg: Registry, heads, table: pa.Table, start, end, level, idx: ChunkIndex
+) -> None:
     series = table.column("series").to_numpy()
     t = table.column("t").to_numpy()
     values = table.column("value").to_numpy()
@@ -85,40 +106,74 @@ def _metrics(store, reg: Registry, heads, table: pa.Table, start, end, level, id
     series, t, values, src, row = series[order], t[order], values[order], src[order], row[order]
     same = (series[1:] == series[:-1]) & (t[1:] == t[:-1])
     if same.any():
-        conflict = same & (values[1:] != values[:-1]) & ~(np.isnan(values[1:]) & np.isnan(values[:-1]))
+        conflict = (
+            same & (values[1:] != values[:-1]) & ~(np.isnan(values[1:]) & np.isnan(values[:-1]))
+        )
         if conflict.any():
             i = int(np.flatnonzero(conflict)[0]) + 1
             file, kpi = reg.sources[series[i]]
-            raise DatasetError(f"series {kpi!r} has two different values at {t[i] // 1000} "
-                               f"({values[i - 1]!r} and {values[i]!r}); expected one value per series and time",
-                               file=reg.files[src[i]], line=int(row[i]) + 2)
+            raise DatasetError(
+                f"series {kpi!r} has two different values at {t[i] // 1000} "
+                f"({values[i - 1]!r} and {values[i]!r}); expected one value per series and time",
+                file=reg.files[src[i]],
+                line=int(row[i]) + 2,
+            )
         keep = np.concatenate([[True], ~same])
         series, t, values = series[keep], t[keep], values[keep]
     order = np.lexsort((series, t))
     series, t, values = series[order], t[order], values[order]
     frames = []
     bounds = np.flatnonzero(np.diff(t)) + 1
-    for lo, hi in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(t)]]).tolist()):
+    for lo, hi in zip(
+        np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(t)]]).tolist()
+    ):
         for a in range(lo, hi, MAX_SAMPLES):
             b = min(hi, a + MAX_SAMPLES)
-            frames.append(prom_write.frame(int(t[a]), [heads[s] for s in series[a:b].tolist()], values[a:b].tolist()))
+            frames.append(
+                prom_write.frame(
+                    int(t[a]), [heads[s] for s in series[a:b].tolist()], values[a:b].tolist()
+                )
+            )
     _put(store, "metrics", frames, start, end, len(t), level, idx)
     idx.sample_t, idx.sample_series = t, series
 
 
 def _traces(store, reg: Registry, table: pa.Table, start, end, level, idx: ChunkIndex) -> None:
-    cols = {name: table.column(name).to_pylist() for name in (
-        "timestamp", "cmdb_id", "span_id", "trace_id", "duration", "type", "status_code", "operation_name",
-        "parent_span", "src", "row")}
+    cols = {
+        name: table.column(name).to_pylist()
+        for name in (
+            "timestamp",
+            "cmdb_id",
+            "span_id",
+            "trace_id",
+            "duration",
+            "type",
+            "status_code",
+            "operation_name",
+            "parent_span",
+            "src",
+            "row",
+        )
+    }
     groups: dict[tuple[str, int], list[int]] = {}
     for i, (ms, pod) in enumerate(zip(cols["timestamp"], cols["cmdb_id"])):
         groups.setdefault((pod, ms - ms % MINUTE_MS), []).append(i)
     frames = []
     for (pod, _), members in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         members.sort(key=lambda i: (cols["timestamp"][i], cols["src"][i], cols["row"][i]))
-        spans = [jaeger_thrift.Span(cols["timestamp"][i], cols["trace_id"][i], cols["span_id"][i], cols["parent_span"][i],
-                                    cols["duration"][i], cols["type"][i], cols["status_code"][i], cols["operation_name"][i])
-                 for i in members]
+        spans = [
+            jaeger_thrift.Span(
+                cols["timestamp"][i],
+                cols["trace_id"][i],
+                cols["span_id"][i],
+                cols["parent_span"][i],
+                cols["duration"][i],
+                cols["type"][i],
+                cols["status_code"][i],
+                cols["operation_name"][i],
+            )
+            for i in members
+        ]
         frames.append(jaeger_thrift.batch(service_of(pod), pod, reg.node_of.get(pod), spans))
     _put(store, "traces", frames, start, end, table.num_rows, level, idx)
     idx.span_t = np.asarray(cols["timestamp"], dtype=np.int64)
@@ -126,7 +181,9 @@ def _traces(store, reg: Registry, table: pa.Table, start, end, level, idx: Chunk
 
 
 def _logs(store, table: pa.Table, start, end, level, idx: ChunkIndex) -> None:
-    cols = {name: table.column(name).to_pylist() for name in ("t", "pod", "value", "kind", "src", "row")}
+    cols = {
+        name: table.column(name).to_pylist() for name in ("t", "pod", "value", "kind", "src", "row")
+    }
     by_pod: dict[str, list[tuple[int, int, int, str]]] = {}
     for t, pod, value, kind, src, row in zip(*cols.values()):
         by_pod.setdefault(pod, []).append((t, kind, (src << 40) | row, value))

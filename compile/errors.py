@@ -1,8 +1,8 @@
 """Compile errors: bad input is named by file, line and what was expected.
 
-    CompileError
-    ├── DatasetError      missing folder/file, wrong header, malformed row, bad value, bad record
-    └── SynthError        bad synthetic-dataset request (existing output, unknown scale/cloudbed)
+CompileError
+├── DatasetError      missing folder/file, wrong header, malformed row, bad value, bad record
+└── SynthError        bad synthetic-dataset request (existing output, unknown scale/cloudbed)
 """
 
 from __future__ import annotations

@@ -47,11 +47,27 @@ def signed(hex_id: str) -> int:
 
 
 def _tag_str(key: str, value: str) -> bytes:
-    return _fh(T_STRING, 1) + _str(key) + _fh(T_I32, 2) + _I32.pack(0) + _fh(T_STRING, 3) + _str(value) + b"\x00"
+    return (
+        _fh(T_STRING, 1)
+        + _str(key)
+        + _fh(T_I32, 2)
+        + _I32.pack(0)
+        + _fh(T_STRING, 3)
+        + _str(value)
+        + b"\x00"
+    )
 
 
 def _tag_bool(key: str, value: bool) -> bytes:
-    return _fh(T_STRING, 1) + _str(key) + _fh(T_I32, 2) + _I32.pack(2) + _fh(T_BOOL, 5) + bytes((int(value),)) + b"\x00"
+    return (
+        _fh(T_STRING, 1)
+        + _str(key)
+        + _fh(T_I32, 2)
+        + _I32.pack(2)
+        + _fh(T_BOOL, 5)
+        + bytes((int(value),))
+        + b"\x00"
+    )
 
 
 def _tags(tags: list[bytes]) -> bytes:
@@ -91,17 +107,27 @@ def span_bytes(s: Span) -> tuple[bytes, int]:
     """One encoded Span struct and the offset of its startTime value inside it."""
     high, low = signed(s.trace_id[:16]), signed(s.trace_id[16:])
     parent = signed(s.parent) if s.parent else 0
-    head = _IDS.pack(T_I64, 1, low, T_I64, 2, high, T_I64, 3, signed(s.span_id), T_I64, 4, parent) + _operation(s.operation)
+    head = _IDS.pack(
+        T_I64, 1, low, T_I64, 2, high, T_I64, 3, signed(s.span_id), T_I64, 4, parent
+    ) + _operation(s.operation)
     if s.parent:
         # references: list<SpanRef> with one CHILD_OF entry
-        head += _REF.pack(T_LIST, 6, T_STRUCT, 1, T_I32, 1, 0, T_I64, 2, low, T_I64, 3, high, T_I64, 4, parent, 0)
+        head += _REF.pack(
+            T_LIST, 6, T_STRUCT, 1, T_I32, 1, 0, T_I64, 2, low, T_I64, 3, high, T_I64, 4, parent, 0
+        )
     times = _TIMES.pack(T_I32, 7, 1, T_I64, 8, s.start_ms * 1000, T_I64, 9, s.duration_us)
     return head + times + _span_tags(s.status, s.type), len(head) + _START_AT
 
 
 def batch(service: str, pod: str, node: str | None, spans: list[Span]) -> TraceFrame:
     """A Batch for one pod; `spans` in replay order (by start time)."""
-    head = _fh(T_STRUCT, 1) + process(service, pod, node) + _fh(T_LIST, 2) + bytes((T_STRUCT,)) + _I32.pack(len(spans))
+    head = (
+        _fh(T_STRUCT, 1)
+        + process(service, pod, node)
+        + _fh(T_LIST, 2)
+        + bytes((T_STRUCT,))
+        + _I32.pack(len(spans))
+    )
     body = bytearray(head)
     slots = array("I")
     end = 0
@@ -113,4 +139,6 @@ def batch(service: str, pod: str, node: str | None, spans: list[Span]) -> TraceF
     body += b"\x00"
     t0 = min(s.start_ms for s in spans)
     t1 = max(s.start_ms for s in spans)
-    return TraceFrame(t0, t1, len(spans), service, pod, bytes(body), slots.tobytes(), len(head), end)
+    return TraceFrame(
+        t0, t1, len(spans), service, pod, bytes(body), slots.tobytes(), len(head), end
+    )

@@ -21,4 +21,12 @@ def frame(pod: str, lines: list[tuple[int, int, int, str]]) -> LogFrame:
         text += value.encode()
         ends.append(len(text))
         times.append(t)
-    return LogFrame(ordered[0][0], ordered[-1][0], len(ordered), pod, bytes(text), ends.tobytes(), times.tobytes())
+    return LogFrame(
+        ordered[0][0],
+        ordered[-1][0],
+        len(ordered),
+        pod,
+        bytes(text),
+        ends.tobytes(),
+        times.tobytes(),
+    )

@@ -17,8 +17,11 @@ FORMAT = "1"
 
 
 def compiler_info() -> dict[str, str]:
-    return {"replaybed": __version__, "zstd": zstandard.ZSTD_VERSION and ".".join(map(str, zstandard.ZSTD_VERSION)),
-            "format": FORMAT}
+    return {
+        "replaybed": __version__,
+        "zstd": zstandard.ZSTD_VERSION and ".".join(map(str, zstandard.ZSTD_VERSION)),
+        "format": FORMAT,
+    }
 
 
 def build(sc: Scenario, chunk_ms: int, chunks: dict[int, ChunkIndex], reg: Registry) -> Manifest:
@@ -32,8 +35,19 @@ def build(sc: Scenario, chunk_ms: int, chunks: dict[int, ChunkIndex], reg: Regis
         if idx is None:
             continue
         for p in idx.parts:
-            parts.append(PartRef(p.kind, media_types.for_kind(p.kind), p.digest, p.size, p.raw_size,
-                                 p.start - sc.origin_ms, p.end - sc.origin_ms, p.count, p.pod))
+            parts.append(
+                PartRef(
+                    p.kind,
+                    media_types.for_kind(p.kind),
+                    p.digest,
+                    p.size,
+                    p.raw_size,
+                    p.start - sc.origin_ms,
+                    p.end - sc.origin_ms,
+                    p.count,
+                    p.pod,
+                )
+            )
         inside = (idx.sample_t >= lo) & (idx.sample_t < hi)
         samples += int(inside.sum())
         series.update(np.unique(idx.sample_series[inside]).tolist())
@@ -49,12 +63,22 @@ def build(sc: Scenario, chunk_ms: int, chunks: dict[int, ChunkIndex], reg: Regis
     pod_names = sorted(set(ALL_PODS) | set(log_lines) | set(reg.node_of))
     pods = tuple(Pod(p, service_of(p), reg.node_of.get(p), log_lines.get(p, 0)) for p in pod_names)
     return Manifest(
-        dataset=DATASET, system=sc.id.system, scenario=sc.id.name, fault_free=sc.fault is None,
-        origin_ms=sc.origin_ms, window=sc.window, chunk_ms=chunk_ms, namespace=f"openrca-{sc.id.system}",
+        dataset=DATASET,
+        system=sc.id.system,
+        scenario=sc.id.name,
+        fault_free=sc.fault is None,
+        origin_ms=sc.origin_ms,
+        window=sc.window,
+        chunk_ms=chunk_ms,
+        namespace=f"openrca-{sc.id.system}",
         parts=tuple(sorted(parts, key=lambda p: (p.start_ms, p.kind, p.pod or ""))),
-        pods=pods, services=tuple(sorted({p.service for p in pods})),
+        pods=pods,
+        services=tuple(sorted({p.service for p in pods})),
         nodes=tuple(sorted({n for n in reg.node_of.values()})),
         counts=Counts(len(series), samples, spans, len(traces), sum(log_lines.values())),
-        fault=sc.fault, query=sc.query, unknown_names=dict(sorted(unknown.items())), compiler=compiler_info(),
+        fault=sc.fault,
+        query=sc.query,
+        unknown_names=dict(sorted(unknown.items())),
+        compiler=compiler_info(),
         tz="+08:00",
     )

@@ -34,8 +34,12 @@ def render() -> str:
         "",
     ]
     for file, (cmdb, kpis) in EXAMPLES.items():
-        out += [f"## {file} (example id `{cmdb}`, {len(kpis)} names)", "", "| OpenRCA kpi | Prometheus name | labels |",
-                "|---|---|---|"]
+        out += [
+            f"## {file} (example id `{cmdb}`, {len(kpis)} names)",
+            "",
+            "| OpenRCA kpi | Prometheus name | labels |",
+            "|---|---|---|",
+        ]
         out += [_row(file, cmdb, k) for k in kpis]
         out.append("")
     return "\n".join(out)

@@ -33,35 +33,87 @@ MB = 1048576.0
 _INVALID = re.compile(r"[^a-zA-Z0-9_:]")
 _LABEL_INVALID = re.compile(r"[^a-zA-Z0-9_]")
 
-CONTAINER_COUNTERS = frozenset({
-    "container_cpu_cfs_periods", "container_cpu_cfs_throttled_periods", "container_cpu_cfs_throttled_seconds",
-    "container_cpu_system_seconds", "container_cpu_usage_seconds", "container_cpu_user_seconds",
-    "container_fs_io_time_seconds", "container_fs_io_time_weighted_seconds", "container_fs_read_seconds",
-    "container_fs_reads", "container_fs_reads_bytes", "container_fs_reads_merged", "container_fs_sector_reads",
-    "container_fs_sector_writes", "container_fs_write_seconds", "container_fs_writes", "container_fs_writes_bytes",
-    "container_fs_writes_merged", "container_memory_failures", "container_network_receive_bytes",
-    "container_network_receive_errors", "container_network_receive_packets", "container_network_receive_packets_dropped",
-    "container_network_transmit_bytes", "container_network_transmit_errors", "container_network_transmit_packets",
-    "container_network_transmit_packets_dropped",
-})
+CONTAINER_COUNTERS = frozenset(
+    {
+        "container_cpu_cfs_periods",
+        "container_cpu_cfs_throttled_periods",
+        "container_cpu_cfs_throttled_seconds",
+        "container_cpu_system_seconds",
+        "container_cpu_usage_seconds",
+        "container_cpu_user_seconds",
+        "container_fs_io_time_seconds",
+        "container_fs_io_time_weighted_seconds",
+        "container_fs_read_seconds",
+        "container_fs_reads",
+        "container_fs_reads_bytes",
+        "container_fs_reads_merged",
+        "container_fs_sector_reads",
+        "container_fs_sector_writes",
+        "container_fs_write_seconds",
+        "container_fs_writes",
+        "container_fs_writes_bytes",
+        "container_fs_writes_merged",
+        "container_memory_failures",
+        "container_network_receive_bytes",
+        "container_network_receive_errors",
+        "container_network_receive_packets",
+        "container_network_receive_packets_dropped",
+        "container_network_transmit_bytes",
+        "container_network_transmit_errors",
+        "container_network_transmit_packets",
+        "container_network_transmit_packets_dropped",
+    }
+)
 # cAdvisor gauges whose exported name differs from the OpenRCA base in a way no rule derives
 CADVISOR_RENAMES = {"container_fs_inodes": "container_fs_inodes_total"}
-CONTAINER_GAUGES = frozenset({
-    "container_cpu_load_average_10s", "container_file_descriptors", "container_fs_inodes", "container_fs_inodes_free",
-    "container_fs_io_current", "container_fs_limit_bytes", "container_fs_usage_bytes", "container_last_seen",
-    "container_memory_cache", "container_memory_failcnt", "container_memory_mapped_file",
-    "container_memory_max_usage_bytes", "container_memory_rss", "container_memory_swap", "container_memory_usage_bytes",
-    "container_memory_working_set_bytes", "container_sockets", "container_spec_cpu_period", "container_spec_cpu_quota",
-    "container_spec_cpu_shares", "container_spec_memory_limit_bytes", "container_spec_memory_reservation_limit_bytes",
-    "container_spec_memory_swap_limit_bytes", "container_start_time_seconds", "container_tasks_state",
-    "container_threads", "container_threads_max", "container_ulimits_soft",
-})
-ISTIO_REQUEST = {"istio_requests": "istio_requests_total", "istio_request_duration_milliseconds": "istio_request_duration_milliseconds",
-                 "istio_request_bytes": "istio_request_bytes", "istio_response_bytes": "istio_response_bytes"}
-ISTIO_PLAIN = {"istio_request_messages": "istio_request_messages_total", "istio_response_messages": "istio_response_messages_total"}
-ISTIO_TCP = {"istio_tcp_sent_bytes": "istio_tcp_sent_bytes_total", "istio_tcp_received_bytes": "istio_tcp_received_bytes_total",
-             "istio_tcp_connections_opened": "istio_tcp_connections_opened_total",
-             "istio_tcp_connections_closed": "istio_tcp_connections_closed_total"}
+CONTAINER_GAUGES = frozenset(
+    {
+        "container_cpu_load_average_10s",
+        "container_file_descriptors",
+        "container_fs_inodes",
+        "container_fs_inodes_free",
+        "container_fs_io_current",
+        "container_fs_limit_bytes",
+        "container_fs_usage_bytes",
+        "container_last_seen",
+        "container_memory_cache",
+        "container_memory_failcnt",
+        "container_memory_mapped_file",
+        "container_memory_max_usage_bytes",
+        "container_memory_rss",
+        "container_memory_swap",
+        "container_memory_usage_bytes",
+        "container_memory_working_set_bytes",
+        "container_sockets",
+        "container_spec_cpu_period",
+        "container_spec_cpu_quota",
+        "container_spec_cpu_shares",
+        "container_spec_memory_limit_bytes",
+        "container_spec_memory_reservation_limit_bytes",
+        "container_spec_memory_swap_limit_bytes",
+        "container_start_time_seconds",
+        "container_tasks_state",
+        "container_threads",
+        "container_threads_max",
+        "container_ulimits_soft",
+    }
+)
+ISTIO_REQUEST = {
+    "istio_requests": "istio_requests_total",
+    "istio_request_duration_milliseconds": "istio_request_duration_milliseconds",
+    "istio_request_bytes": "istio_request_bytes",
+    "istio_response_bytes": "istio_response_bytes",
+}
+ISTIO_PLAIN = {
+    "istio_request_messages": "istio_request_messages_total",
+    "istio_response_messages": "istio_response_messages_total",
+}
+ISTIO_TCP = {
+    "istio_tcp_sent_bytes": "istio_tcp_sent_bytes_total",
+    "istio_tcp_received_bytes": "istio_tcp_received_bytes_total",
+    "istio_tcp_connections_opened": "istio_tcp_connections_opened_total",
+    "istio_tcp_connections_closed": "istio_tcp_connections_closed_total",
+}
 # runtime name prefix -> label names for the dot-separated suffix (the last label takes the rest)
 RUNTIME_SUFFIX_LABELS = (
     ("java_lang_GarbageCollector_LastGcInfo_memoryUsage", ("pool", "gc")),
@@ -77,13 +129,18 @@ RUNTIME_SUFFIX_LABELS = (
     ("jvm_info", ("vendor", "runtime", "version")),
 )
 RUNTIME_PREFIXES = ("java_lang_", "java_nio_", "jvm_", "process_", "jmx_")
-SERVICE_NAMES = {"rr": "service_request_rate", "sr": "service_success_rate",
-                 "mrt": "service_mean_response_time_ms", "count": "service_request_count"}
+SERVICE_NAMES = {
+    "rr": "service_request_rate",
+    "sr": "service_success_rate",
+    "mrt": "service_mean_response_time_ms",
+    "count": "service_request_count",
+}
 
 
 @dataclass(frozen=True)
 class Mapped:
     """One Prometheus series identity: labels sorted by byte order, `__name__` included."""
+
     labels: tuple[tuple[str, str], ...]
     scale: float = 1.0
     unknown: bool = False
@@ -98,7 +155,9 @@ def sanitize(name: str) -> str:
     return "_" + out if not out or out[0].isdigit() else out
 
 
-def _finish(name: str, labels: dict[str, str], namespace: str, scale: float = 1.0, unknown: bool = False) -> Mapped:
+def _finish(
+    name: str, labels: dict[str, str], namespace: str, scale: float = 1.0, unknown: bool = False
+) -> Mapped:
     labels = {k: v for k, v in labels.items() if v != ""}
     labels["__name__"] = name
     labels["namespace"] = namespace
@@ -145,14 +204,20 @@ def node(cmdb: str, kpi: str, namespace: str) -> Mapped:
 def mesh(cmdb: str, kpi: str, namespace: str) -> Mapped:
     parts = cmdb.split(".")
     if len(parts) == 4 and parts[1] in ("source", "destination"):
-        labels = {"pod": parts[0], "reporter": parts[1], "source_canonical_service": parts[2],
-                  "destination_canonical_service": parts[3]}
+        labels = {
+            "pod": parts[0],
+            "reporter": parts[1],
+            "source_canonical_service": parts[2],
+            "destination_canonical_service": parts[3],
+        }
     else:
         labels = {"pod": cmdb}
     metric, _, rest = kpi.partition(".")
     fields = rest.split(".")
     if metric in ISTIO_REQUEST and len(fields) in (3, 4):
-        labels.update(request_protocol=fields[0], response_code=fields[1], grpc_response_status=fields[2])
+        labels.update(
+            request_protocol=fields[0], response_code=fields[1], grpc_response_status=fields[2]
+        )
         # the real names carry a 4th field of unknown meaning (`.grpc.200.0.0`); kept so series stay apart
         labels["istio_field4"] = fields[3] if len(fields) == 4 else ""
         return _finish(ISTIO_REQUEST[metric], labels, namespace)
@@ -177,7 +242,9 @@ def runtime(cmdb: str, kpi: str, namespace: str) -> Mapped:
         if base == "jmx_exporter_build_info":
             labels["version"], _, labels["name"] = suffix.rpartition(".")
         else:
-            names = next((n for prefix, n in RUNTIME_SUFFIX_LABELS if base.startswith(prefix)), None)
+            names = next(
+                (n for prefix, n in RUNTIME_SUFFIX_LABELS if base.startswith(prefix)), None
+            )
             values = suffix.split(".", len(names) - 1) if names else []
             if not names or len(values) != len(names):
                 return _unknown(kpi, labels, namespace)
@@ -193,5 +260,10 @@ def service(service_id: str, column: str, namespace: str) -> Mapped:
     return _finish(SERVICE_NAMES[column], labels, namespace)
 
 
-MAPPERS = {"metric_container": container, "metric_node": node, "metric_mesh": mesh, "metric_runtime": runtime,
-           "metric_service": service}
+MAPPERS = {
+    "metric_container": container,
+    "metric_node": node,
+    "metric_mesh": mesh,
+    "metric_runtime": runtime,
+    "metric_service": service,
+}

@@ -32,7 +32,9 @@ def varint(n: int) -> bytes:
 
 def varint6(ms: int) -> bytes:
     if not TS_MIN <= ms < TS_MAX:
-        raise CompileError(f"timestamp {ms} ms is outside [2^35, 2^42) ms (1971-2109), which replaybed encodes")
+        raise CompileError(
+            f"timestamp {ms} ms is outside [2^35, 2^42) ms (1971-2109), which replaybed encodes"
+        )
     return varint(ms)
 
 
@@ -42,7 +44,9 @@ def _field(tag: int, payload: bytes) -> bytes:
 
 def label_block(labels: tuple[tuple[str, str], ...]) -> bytes:
     """The repeated `Label labels = 1` fields of a TimeSeries, in the given (sorted) order."""
-    return b"".join(_field(0x0A, _field(0x0A, k.encode()) + _field(0x12, v.encode())) for k, v in labels)
+    return b"".join(
+        _field(0x0A, _field(0x0A, k.encode()) + _field(0x12, v.encode())) for k, v in labels
+    )
 
 
 def series_head(labels: bytes) -> bytes:

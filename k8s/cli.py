@@ -16,16 +16,24 @@ def deploy() -> None:
 
 def _store(url):
     from replaybed.artifacts.store import Store
+
     return Store.open(url)
 
 
 def _cluster(kubeconfig, context):
     from replaybed.k8s.cluster import KubeCluster
+
     return KubeCluster.connect(kubeconfig, context)
 
 
-_kube = [click.option("--kubeconfig", default=None, help="Kubeconfig file (default: ~/.kube/config or in-cluster)."),
-         click.option("--context", default=None, help="Kubeconfig context.")]
+_kube = [
+    click.option(
+        "--kubeconfig",
+        default=None,
+        help="Kubeconfig file (default: ~/.kube/config or in-cluster).",
+    ),
+    click.option("--context", default=None, help="Kubeconfig context."),
+]
 
 
 def kube(fn):
@@ -36,17 +44,49 @@ def kube(fn):
 
 @deploy.command("up")
 @click.option("--scenario", required=True, help="Scenario id, e.g. cloudbed-1/000.")
-@click.option("--store", "store_url", default=None, help="Store URL or path (default: $REPLAYBED_STORE or the local data dir).")
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="Store URL or path (default: $REPLAYBED_STORE or the local data dir).",
+)
 @click.option("--namespace", default=None, help="Namespace (default: openrca-<cloudbed>).")
-@click.option("--prometheus", default=DEFAULT_PROMETHEUS, show_default=True, help="Prometheus the metrics job writes to.")
-@click.option("--image", default=DEFAULT_IMAGE, show_default=True, help="Runtime image (runtime/Dockerfile).")
+@click.option(
+    "--prometheus",
+    default=DEFAULT_PROMETHEUS,
+    show_default=True,
+    help="Prometheus the metrics job writes to.",
+)
+@click.option(
+    "--image", default=DEFAULT_IMAGE, show_default=True, help="Runtime image (runtime/Dockerfile)."
+)
 @click.option("--anchor", default=None, help="RFC 3339 instant of the fault (default: now).")
 @click.option("--timeout", default=600, show_default=True, help="Seconds to wait for readiness.")
 @click.option("--dry-run", is_flag=True, help="Print the objects instead of creating them.")
-@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True, help="Format for --dry-run.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Format for --dry-run.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @kube
-def up_command(scenario, store_url, namespace, prometheus, image, anchor, timeout, dry_run, output, as_json, kubeconfig, context):
+def up_command(
+    scenario,
+    store_url,
+    namespace,
+    prometheus,
+    image,
+    anchor,
+    timeout,
+    dry_run,
+    output,
+    as_json,
+    kubeconfig,
+    context,
+):
     """Create the scenario's namespace and wait until its history is visible."""
     from replaybed.k8s import deploy as logic
     from replaybed.k8s import render
@@ -62,16 +102,23 @@ def up_command(scenario, store_url, namespace, prometheus, image, anchor, timeou
             click.echo(json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=2))
         else:
             import yaml
+
             click.echo(yaml.safe_dump_all(objs, sort_keys=False), nl=False)
         return
     result = logic.up(_cluster(kubeconfig, context), spec, timeout_s=timeout)
     if as_json:
         click.echo(json.dumps(result.__dict__, indent=2))
         return
-    click.echo(f"{result.scenario} is live in namespace {result.namespace} (fault at {result.anchor}) after {result.seconds:.1f} s")
-    click.echo(f"  created {len(result.created)} objects, {len(result.existing)} already there; ready: "
-               f"{sum(result.ready.values())}/{len(result.ready)}")
-    click.echo(f"  kubectl get pods -n {result.namespace}; Jaeger: kubectl port-forward -n {result.namespace} svc/jaeger 16686")
+    click.echo(
+        f"{result.scenario} is live in namespace {result.namespace} (fault at {result.anchor}) after {result.seconds:.1f} s"
+    )
+    click.echo(
+        f"  created {len(result.created)} objects, {len(result.existing)} already there; ready: "
+        f"{sum(result.ready.values())}/{len(result.ready)}"
+    )
+    click.echo(
+        f"  kubectl get pods -n {result.namespace}; Jaeger: kubectl port-forward -n {result.namespace} svc/jaeger 16686"
+    )
 
 
 @deploy.command("down")
@@ -82,7 +129,11 @@ def down_command(namespace, kubeconfig, context):
     from replaybed.k8s import deploy as logic
 
     removed = logic.down(_cluster(kubeconfig, context), namespace)
-    click.echo(f"removed {len(removed)} objects from {namespace}" if removed else f"nothing of replaybed in {namespace}")
+    click.echo(
+        f"removed {len(removed)} objects from {namespace}"
+        if removed
+        else f"nothing of replaybed in {namespace}"
+    )
 
 
 @deploy.command("status")
@@ -100,20 +151,46 @@ def status_command(namespace, as_json, kubeconfig, context):
         click.echo(f"{namespace}: nothing deployed")
     else:
         ready = sum(p["ready"] for p in state["pods"].values())
-        click.echo(f"{namespace}: {state['scenario']} (fault at {state['anchor']}), {ready}/{len(state['pods'])} pods ready")
+        click.echo(
+            f"{namespace}: {state['scenario']} (fault at {state['anchor']}), {ready}/{len(state['pods'])} pods ready"
+        )
         for name, p in sorted(state["pods"].items()):
-            click.echo(f"  {name:28} {p['phase'] or '?':10} {'ready' if p['ready'] else 'not ready'}")
+            click.echo(
+                f"  {name:28} {p['phase'] or '?':10} {'ready' if p['ready'] else 'not ready'}"
+            )
 
 
 @deploy.command("compile-job")
-@click.option("--store", "store_url", required=True, help="Shared store the job writes, e.g. s3://bucket/replaybed.")
-@click.option("--dataset-claim", required=True, help="PersistentVolumeClaim holding Market/cloudbed-N/ (mounted read-only).")
-@click.option("--credentials-secret", required=True, help="Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the store.")
+@click.option(
+    "--store",
+    "store_url",
+    required=True,
+    help="Shared store the job writes, e.g. s3://bucket/replaybed.",
+)
+@click.option(
+    "--dataset-claim",
+    required=True,
+    help="PersistentVolumeClaim holding Market/cloudbed-N/ (mounted read-only).",
+)
+@click.option(
+    "--credentials-secret",
+    required=True,
+    help="Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the store.",
+)
 @click.option("--endpoint-url", default=None, help="S3 endpoint (MinIO, Ceph RGW); omit for AWS.")
 @click.option("--namespace", default="replaybed", show_default=True)
-@click.option("--image", default="ghcr.io/replaybed/replaybed:0.1.0", show_default=True, help="An image with the compile extra installed.")
-@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-def compile_job_command(store_url, dataset_claim, credentials_secret, endpoint_url, namespace, image, output):
+@click.option(
+    "--image",
+    default="ghcr.io/replaybed/replaybed:0.1.0",
+    show_default=True,
+    help="An image with the compile extra installed.",
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+def compile_job_command(
+    store_url, dataset_claim, credentials_secret, endpoint_url, namespace, image, output
+):
     """Print an Indexed Job that compiles each cloudbed in parallel into a shared store."""
     from replaybed.k8s.compile_job import compile_job
 
@@ -122,6 +199,7 @@ def compile_job_command(store_url, dataset_claim, credentials_secret, endpoint_u
         click.echo(json.dumps(job, indent=2))
     else:
         import yaml
+
         click.echo(yaml.safe_dump(job, sort_keys=False), nl=False)
 
 

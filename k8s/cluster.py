@@ -36,7 +36,7 @@ class KubeCluster:
         self.where = where
 
     @classmethod
-    def connect(cls, kubeconfig: str | None = None, context: str | None = None) -> "KubeCluster":
+    def connect(cls, kubeconfig: str | None = None, context: str | None = None) -> KubeCluster:
         from kubernetes import client, config
 
         try:
@@ -47,8 +47,10 @@ class KubeCluster:
                 config.load_incluster_config()
                 where = "the in-cluster API"
             except Exception as exc:
-                raise ClusterError(f"no Kubernetes API configured: no usable kubeconfig ({kubeconfig or '~/.kube/config'}) "
-                                   f"and not running in a cluster ({exc})") from None
+                raise ClusterError(
+                    f"no Kubernetes API configured: no usable kubeconfig ({kubeconfig or '~/.kube/config'}) "
+                    f"and not running in a cluster ({exc})"
+                ) from None
         return cls(client.CoreV1Api(), client.AppsV1Api(), client.BatchV1Api(), where)
 
     def _call(self, kind: str, verb: str, *args, **kwargs):
@@ -63,7 +65,9 @@ class KubeCluster:
             reason = getattr(exc, "reason", None) or type(exc).__name__
             body = str(getattr(exc, "body", "") or exc)[:300]
             hint = " (check RBAC for this user)" if status == 403 else ""
-            raise ClusterError(f"{verb} {kind} via {self.where} failed: {status or ''} {reason}: {body}{hint}") from None
+            raise ClusterError(
+                f"{verb} {kind} via {self.where} failed: {status or ''} {reason}: {body}{hint}"
+            ) from None
 
     def create(self, obj: dict) -> bool:
         """Create; False if it already exists (409)."""
@@ -81,7 +85,11 @@ class KubeCluster:
 
     def read(self, kind: str, name: str, namespace: str | None = None):
         try:
-            return self._call(kind, "read", name, namespace) if KINDS[kind][2] else self._call(kind, "read", name)
+            return (
+                self._call(kind, "read", name, namespace)
+                if KINDS[kind][2]
+                else self._call(kind, "read", name)
+            )
         except Exception as exc:
             if getattr(exc, "status", None) == 404:
                 return None
@@ -98,4 +106,6 @@ class KubeCluster:
             raise
 
     def list(self, kind: str, namespace: str, selector: str) -> list:
-        return list(field(self._call(kind, "list", namespace, label_selector=selector), "items", default=[]))
+        return list(
+            field(self._call(kind, "list", namespace, label_selector=selector), "items", default=[])
+        )

@@ -1,8 +1,8 @@
 """Deploy errors.
 
-    DeployError
-    ├── DeployConfigError   bad flags or a scenario that cannot be deployed
-    └── ClusterError        the API server refused or timed out (status, reason and object named)
+DeployError
+├── DeployConfigError   bad flags or a scenario that cannot be deployed
+└── ClusterError        the API server refused or timed out (status, reason and object named)
 """
 
 from replaybed.schemas.errors import ReplaybedError

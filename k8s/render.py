@@ -20,12 +20,23 @@ LINGER = "exec sleep 2147483647"
 
 
 def labels(spec: DeploySpec, **extra: str) -> dict[str, str]:
-    return {"app.kubernetes.io/managed-by": MANAGED_BY, LABEL_SCENARIO: spec.scenario_label, **extra}
+    return {
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        LABEL_SCENARIO: spec.scenario_label,
+        **extra,
+    }
 
 
 def _meta(spec: DeploySpec, name: str, **extra_labels: str) -> dict:
-    return {"name": name, "namespace": spec.namespace, "labels": labels(spec, **extra_labels),
-            "annotations": {"replaybed.io/scenario-id": spec.scenario, "replaybed.io/anchor": spec.anchor}}
+    return {
+        "name": name,
+        "namespace": spec.namespace,
+        "labels": labels(spec, **extra_labels),
+        "annotations": {
+            "replaybed.io/scenario-id": spec.scenario,
+            "replaybed.io/anchor": spec.anchor,
+        },
+    }
 
 
 def namespace(spec: DeploySpec) -> dict:
@@ -35,35 +46,71 @@ def namespace(spec: DeploySpec) -> dict:
 
 
 def locator_configmap(spec: DeploySpec) -> dict:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(spec, "replaybed-locator"),
-            "data": {"locator.json": spec.locator_json}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(spec, "replaybed-locator"),
+        "data": {"locator.json": spec.locator_json},
+    }
 
 
-SECURITY = {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "readOnlyRootFilesystem": True,
-            "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "runAsGroup": 10001,
+    "readOnlyRootFilesystem": True,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 
 
 def _volumes(spec: DeploySpec) -> tuple[list[dict], list[dict]]:
-    volumes = [{"name": "locator", "configMap": {"name": "replaybed-locator"}}, {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
-    mounts = [{"name": "locator", "mountPath": LOCATOR_PATH.rsplit("/", 1)[0], "readOnly": True},
-              {"name": "tmp", "mountPath": "/tmp"}]
+    volumes = [
+        {"name": "locator", "configMap": {"name": "replaybed-locator"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+    ]
+    mounts = [
+        {"name": "locator", "mountPath": LOCATOR_PATH.rsplit("/", 1)[0], "readOnly": True},
+        {"name": "tmp", "mountPath": "/tmp"},
+    ]
     if spec.store_path:
-        volumes.append({"name": "store", "hostPath": {"path": spec.store_path, "type": "Directory"}})
+        volumes.append(
+            {"name": "store", "hostPath": {"path": spec.store_path, "type": "Directory"}}
+        )
         mounts.append({"name": "store", "mountPath": spec.store_path, "readOnly": True})
     return volumes, mounts
 
 
 def _replay_args(spec: DeploySpec, kind: str, *extra: str) -> list[str]:
-    return ["replaybed", "run", kind, "--locator", LOCATOR_PATH, "--anchor", spec.anchor, "--ready-file", READY_FILE, *extra]
+    return [
+        "replaybed",
+        "run",
+        kind,
+        "--locator",
+        LOCATOR_PATH,
+        "--anchor",
+        spec.anchor,
+        "--ready-file",
+        READY_FILE,
+        *extra,
+    ]
 
 
 def _container(spec: DeploySpec, name: str, command: list[str], cpu: str, memory: str) -> dict:
     _, mounts = _volumes(spec)
     return {
-        "name": name, "image": spec.image, "imagePullPolicy": "IfNotPresent", "command": command,
-        "securityContext": SECURITY, "volumeMounts": mounts,
+        "name": name,
+        "image": spec.image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": command,
+        "securityContext": SECURITY,
+        "volumeMounts": mounts,
         "env": [{"name": "PYTHONUNBUFFERED", "value": "1"}, {"name": "HOME", "value": "/tmp"}],
-        "resources": {"requests": {"cpu": "10m", "memory": "48Mi"}, "limits": {"cpu": cpu, "memory": memory}},
+        "resources": {
+            "requests": {"cpu": "10m", "memory": "48Mi"},
+            "limits": {"cpu": cpu, "memory": memory},
+        },
         "readinessProbe": {"exec": {"command": ["test", "-f", READY_FILE]}, "periodSeconds": 2},
     }
 
@@ -72,11 +119,17 @@ def log_pod(spec: DeploySpec, pod: str, service: str) -> dict:
     volumes, _ = _volumes(spec)
     script = " ".join(_replay_args(spec, "logs", "--pod", pod)) + f"; {LINGER}"
     return {
-        "apiVersion": "v1", "kind": "Pod", "metadata": _meta(spec, pod, app=service),
-        "spec": {"restartPolicy": "Never", "automountServiceAccountToken": False, "enableServiceLinks": False,
-                 "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
-                 "containers": [_container(spec, service, ["sh", "-c", script], "200m", "128Mi")],
-                 "volumes": volumes},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta(spec, pod, app=service),
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
+            "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
+            "containers": [_container(spec, service, ["sh", "-c", script], "200m", "128Mi")],
+            "volumes": volumes,
+        },
     }
 
 
@@ -84,12 +137,23 @@ def backfill_job(spec: DeploySpec, kind: str, target: list[str]) -> dict:
     volumes, _ = _volumes(spec)
     container = _container(spec, f"replay-{kind}", _replay_args(spec, kind, *target), "1", "512Mi")
     return {
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(spec, f"replaybed-{kind}", **{"replaybed.io/job": kind}),
-        "spec": {"backoffLimit": 3, "template": {
-            "metadata": {"labels": labels(spec, **{"replaybed.io/job": kind})},
-            "spec": {"restartPolicy": "OnFailure", "automountServiceAccountToken": False, "enableServiceLinks": False,
-                     "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
-                     "containers": [container], "volumes": volumes}}},
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _meta(spec, f"replaybed-{kind}", **{"replaybed.io/job": kind}),
+        "spec": {
+            "backoffLimit": 3,
+            "template": {
+                "metadata": {"labels": labels(spec, **{"replaybed.io/job": kind})},
+                "spec": {
+                    "restartPolicy": "OnFailure",
+                    "automountServiceAccountToken": False,
+                    "enableServiceLinks": False,
+                    "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
+                    "containers": [container],
+                    "volumes": volumes,
+                },
+            },
+        },
     }
 
 
@@ -101,29 +165,64 @@ def jaeger_max_traces(spec: DeploySpec) -> int:
 def jaeger(spec: DeploySpec) -> list[dict]:
     sel = {"app": "jaeger", LABEL_SCENARIO: spec.scenario_label}
     deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(spec, "jaeger", app="jaeger"),
-        "spec": {"replicas": 1, "selector": {"matchLabels": sel}, "template": {
-            "metadata": {"labels": labels(spec, app="jaeger")},
-            "spec": {"automountServiceAccountToken": False, "enableServiceLinks": False,
-                     "securityContext": {"runAsNonRoot": True, "runAsUser": 10001},
-                     "containers": [{
-                         "name": "jaeger", "image": spec.jaeger_image, "imagePullPolicy": "IfNotPresent",
-                         "args": [f"--memory.max-traces={jaeger_max_traces(spec)}"],
-                         "env": [{"name": "SPAN_STORAGE_TYPE", "value": "memory"}],
-                         "ports": [{"name": "query", "containerPort": 16686}, {"name": "collector", "containerPort": 14268}],
-                         "readinessProbe": {"httpGet": {"path": "/api/services", "port": 16686}, "periodSeconds": 2},
-                         "securityContext": {k: v for k, v in SECURITY.items() if k not in ("runAsUser", "runAsGroup")},
-                         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-                         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
-                                       "limits": {"cpu": "1", "memory": f"{512 + jaeger_max_traces(spec) // 200}Mi"}},
-                     }],
-                     "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}]}}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(spec, "jaeger", app="jaeger"),
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": sel},
+            "template": {
+                "metadata": {"labels": labels(spec, app="jaeger")},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "enableServiceLinks": False,
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001},
+                    "containers": [
+                        {
+                            "name": "jaeger",
+                            "image": spec.jaeger_image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "args": [f"--memory.max-traces={jaeger_max_traces(spec)}"],
+                            "env": [{"name": "SPAN_STORAGE_TYPE", "value": "memory"}],
+                            "ports": [
+                                {"name": "query", "containerPort": 16686},
+                                {"name": "collector", "containerPort": 14268},
+                            ],
+                            "readinessProbe": {
+                                "httpGet": {"path": "/api/services", "port": 16686},
+                                "periodSeconds": 2,
+                            },
+                            "securityContext": {
+                                k: v
+                                for k, v in SECURITY.items()
+                                if k not in ("runAsUser", "runAsGroup")
+                            },
+                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "256Mi"},
+                                "limits": {
+                                    "cpu": "1",
+                                    "memory": f"{512 + jaeger_max_traces(spec) // 200}Mi",
+                                },
+                            },
+                        }
+                    ],
+                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+                },
+            },
+        },
     }
     service = {
-        "apiVersion": "v1", "kind": "Service", "metadata": _meta(spec, "jaeger", app="jaeger"),
-        "spec": {"selector": sel, "ports": [
-            {"name": "query", "port": 16686, "targetPort": 16686},
-            {"name": "collector", "port": 14268, "targetPort": 14268}]},
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(spec, "jaeger", app="jaeger"),
+        "spec": {
+            "selector": sel,
+            "ports": [
+                {"name": "query", "port": 16686, "targetPort": 16686},
+                {"name": "collector", "port": 14268, "targetPort": 14268},
+            ],
+        },
     }
     return [deployment, service]
 

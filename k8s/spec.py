@@ -20,12 +20,12 @@ class PodSpec:
 
 @dataclass(frozen=True)
 class DeploySpec:
-    scenario: str              # full scenario id
+    scenario: str  # full scenario id
     namespace: str
-    anchor: str                # RFC 3339: the fault happens at this instant, in every container
-    locator_json: str          # what the pods read instead of store credentials
+    anchor: str  # RFC 3339: the fault happens at this instant, in every container
+    locator_json: str  # what the pods read instead of store credentials
     pods: tuple[PodSpec, ...]
-    traces: int                # spans' distinct traces in the window: sizes Jaeger's memory store
+    traces: int  # spans' distinct traces in the window: sizes Jaeger's memory store
     image: str = DEFAULT_IMAGE
     prometheus: str = DEFAULT_PROMETHEUS
     jaeger_image: str = JAEGER_IMAGE

@@ -10,11 +10,32 @@ import click
 
 _COMMON = [
     click.option("--scenario", default=None, help="Scenario id, e.g. cloudbed-1/017."),
-    click.option("--store", "store_url", default=None, help="Store URL or path (default: $REPLAYBED_STORE or the local data dir)."),
-    click.option("--locator", default=None, help="A `replaybed store url` JSON (file or URL) instead of a store: no credentials."),
-    click.option("--anchor", default="now", show_default=True, help="now (fault happens now), end (window ends now) or an RFC 3339 time of the fault."),
-    click.option("--json", "as_json", is_flag=True, help="Print the final report as JSON on stdout."),
-    click.option("--ready-file", type=click.Path(path_type=Path), default=None, help="Create this file once the history is delivered."),
+    click.option(
+        "--store",
+        "store_url",
+        default=None,
+        help="Store URL or path (default: $REPLAYBED_STORE or the local data dir).",
+    ),
+    click.option(
+        "--locator",
+        default=None,
+        help="A `replaybed store url` JSON (file or URL) instead of a store: no credentials.",
+    ),
+    click.option(
+        "--anchor",
+        default="now",
+        show_default=True,
+        help="now (fault happens now), end (window ends now) or an RFC 3339 time of the fault.",
+    ),
+    click.option(
+        "--json", "as_json", is_flag=True, help="Print the final report as JSON on stdout."
+    ),
+    click.option(
+        "--ready-file",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Create this file once the history is delivered.",
+    ),
 ]
 
 
@@ -47,22 +68,36 @@ def _finish(report, began, as_json, out_to_stdout=False) -> None:
     else:
         click.echo(report.text(), err=True)
     if report.lost:
-        raise DataLost(f"{report.rejected_items} {report.kind} items of {report.scenario} were not delivered "
-                       f"({report.rejected_requests} rejected requests; first: {report.errors[0] if report.errors else '?'})")
+        raise DataLost(
+            f"{report.rejected_items} {report.kind} items of {report.scenario} were not delivered "
+            f"({report.rejected_requests} rejected requests; first: {report.errors[0] if report.errors else '?'})"
+        )
 
 
 def _ready(path: Path | None):
     return (lambda: path.touch()) if path else None
 
 
-def _push(kind: str, url: str | None, out: Path | None, scenario, store_url, locator, anchor, as_json, ready_file):
+def _push(
+    kind: str,
+    url: str | None,
+    out: Path | None,
+    scenario,
+    store_url,
+    locator,
+    anchor,
+    as_json,
+    ready_file,
+):
     from replaybed.runtime import replay, retry
     from replaybed.runtime.report import Report
     from replaybed.runtime.senders.http_push import JAEGER_HEADERS, PROM_HEADERS, Pusher
     from replaybed.runtime.transport import HttpTransport
 
     if not url and not out:
-        raise click.UsageError(f"give --{'prometheus' if kind == 'metrics' else 'jaeger'} URL or --out FILE")
+        raise click.UsageError(
+            f"give --{'prometheus' if kind == 'metrics' else 'jaeger'} URL or --out FILE"
+        )
     began = time.monotonic()
     clock, src, shift = _setup(scenario, store_url, locator, anchor)
     report = Report(kind, str(src.manifest.id), shift)
@@ -70,12 +105,28 @@ def _push(kind: str, url: str | None, out: Path | None, scenario, store_url, loc
     sink = open(out, "wb") if out else None
     try:
         if kind == "metrics":
-            pusher = Pusher(url and url.rstrip("/") + "/api/v1/write", PROM_HEADERS, transport, clock, report,
-                            retry.Policy(), sink, compress=True)
+            pusher = Pusher(
+                url and url.rstrip("/") + "/api/v1/write",
+                PROM_HEADERS,
+                transport,
+                clock,
+                report,
+                retry.Policy(),
+                sink,
+                compress=True,
+            )
             replay.metrics(src, shift, pusher, clock, _ready(ready_file))
         else:
-            pusher = Pusher(url and url.rstrip("/") + "/api/traces", JAEGER_HEADERS, transport, clock, report,
-                            retry.Policy(), sink, ok_status=(200, 202))
+            pusher = Pusher(
+                url and url.rstrip("/") + "/api/traces",
+                JAEGER_HEADERS,
+                transport,
+                clock,
+                report,
+                retry.Policy(),
+                sink,
+                ok_status=(200, 202),
+            )
             replay.traces(src, shift, pusher, clock, _ready(ready_file))
     finally:
         transport.close()
@@ -86,9 +137,15 @@ def _push(kind: str, url: str | None, out: Path | None, scenario, store_url, loc
 
 
 @run.command("metrics")
-@click.option("--prometheus", default=None, help="Prometheus base URL (remote-write receiver enabled).")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the exact request bodies (u32 LE length + snappy body each) instead of sending.")
+@click.option(
+    "--prometheus", default=None, help="Prometheus base URL (remote-write receiver enabled)."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the exact request bodies (u32 LE length + snappy body each) instead of sending.",
+)
 @common
 def metrics(prometheus, out, scenario, store_url, locator, anchor, as_json, ready_file):
     """Push the scenario's samples to Prometheus remote write 1.0 (/api/v1/write)."""
@@ -97,8 +154,12 @@ def metrics(prometheus, out, scenario, store_url, locator, anchor, as_json, read
 
 @run.command("traces")
 @click.option("--jaeger", default=None, help="Jaeger collector base URL, e.g. http://jaeger:14268.")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the exact request bodies (u32 LE length + Thrift Batch each) instead of sending.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the exact request bodies (u32 LE length + Thrift Batch each) instead of sending.",
+)
 @common
 def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_file):
     """Push the scenario's spans to a Jaeger collector (POST /api/traces, Thrift binary)."""
@@ -107,7 +168,12 @@ def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_fil
 
 @run.command("logs")
 @click.option("--pod", required=True, help="Dataset pod name, e.g. frontend-0.")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the lines here instead of stdout.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the lines here instead of stdout.",
+)
 @common
 def logs(pod, out, scenario, store_url, locator, anchor, as_json, ready_file):
     """Print one pod's lines as `<RFC 3339 shifted time> <original line>`: the past at once, the rest on time."""

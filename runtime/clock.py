@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 from replaybed.runtime.errors import ReplayConfigError
@@ -28,7 +28,9 @@ def parse_rfc3339(text: str) -> int:
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ReplayConfigError(f"--anchor {text!r}: expected now, end or an RFC 3339 time like 2026-11-22T10:00:00Z") from None
+        raise ReplayConfigError(
+            f"--anchor {text!r}: expected now, end or an RFC 3339 time like 2026-11-22T10:00:00Z"
+        ) from None
     if dt.tzinfo is None:
         raise ReplayConfigError(f"--anchor {text!r}: an RFC 3339 time needs a zone (Z or +hh:mm)")
     return int(dt.timestamp() * 1000)
@@ -46,4 +48,6 @@ def offset_ms(manifest: Manifest, anchor: str, now_ms: int) -> int:
 
 
 def rfc3339(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return (
+        datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    )

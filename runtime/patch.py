@@ -19,7 +19,9 @@ _BE = struct.Struct(">q")
 
 def varint6(ms: int) -> bytes:
     if not TS_MIN <= ms < TS_MAX:
-        raise ReplayError(f"shifted timestamp {ms} ms is outside [2^35, 2^42) ms (1971-2109); check --anchor")
+        raise ReplayError(
+            f"shifted timestamp {ms} ms is outside [2^35, 2^42) ms (1971-2109); check --anchor"
+        )
     out = bytearray()
     for _ in range(5):
         out.append((ms & 0x7F) | 0x80)
@@ -37,10 +39,10 @@ def metric_body(frame: MetricFrame, shift_ms: int) -> bytearray:
         # the body) are never scanned, which is what makes this faster than a search-and-replace
         new = varint6(frame.t0 + shift_ms)
         for slot in u32s(frame.slots):
-            out[slot:slot + 6] = new
+            out[slot : slot + 6] = new
         return out
     for slot in u32s(frame.slots):
-        out[slot:slot + 6] = varint6(_read_varint6(out, slot) + shift_ms)
+        out[slot : slot + 6] = varint6(_read_varint6(out, slot) + shift_ms)
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from replaybed.runtime import patch
 from replaybed.runtime.clock import Clock, rfc3339
@@ -93,7 +93,9 @@ def traces(src: Source, shift_ms: int, pusher: Pusher, clock: Clock, ready=None)
 def log_lines(src: Source, pod: str) -> Iterator[tuple[int, bytes]]:
     m = src.manifest
     if pod not in {p.name for p in m.pods}:
-        raise ReplayConfigError(f"--pod {pod!r} is not a pod of {m.id} (pods: {', '.join(p.name for p in m.pods)})")
+        raise ReplayConfigError(
+            f"--pod {pod!r} is not a pod of {m.id} (pods: {', '.join(p.name for p in m.pods)})"
+        )
     for ref in m.parts_of("logs", pod):
         for frame in src.part(ref).frames:
             text, ends, times = bytes(frame.text), u32s(frame.ends), i64s(frame.times)
@@ -125,4 +127,5 @@ def progress(kind: str) -> Callable[[str], None]:
 
     def say(msg: str) -> None:
         print(f"[{time.monotonic() - began:6.1f}s] {kind}: {msg}", file=sys.stderr, flush=True)
+
     return say

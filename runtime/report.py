@@ -12,7 +12,7 @@ class Report:
     scenario: str
     offset_ms: int
     requests: int = 0
-    items: int = 0           # samples, spans or lines delivered
+    items: int = 0  # samples, spans or lines delivered
     retried: int = 0
     rejected_requests: int = 0
     rejected_items: int = 0
@@ -29,6 +29,8 @@ class Report:
 
     def text(self) -> str:
         unit = {"metrics": "samples", "traces": "spans", "logs": "lines"}[self.kind]
-        line = (f"{self.kind}: {self.items} {unit} in {self.requests} requests ({self.bytes / 1e6:.1f} MB) in "
-                f"{self.seconds:.1f} s; {self.retried} retries; {self.rejected_items} {unit} rejected")
+        line = (
+            f"{self.kind}: {self.items} {unit} in {self.requests} requests ({self.bytes / 1e6:.1f} MB) in "
+            f"{self.seconds:.1f} s; {self.retried} retries; {self.rejected_items} {unit} rejected"
+        )
         return "\n".join([line, *(f"  rejected: {e}" for e in self.errors[:10])])

@@ -41,8 +41,16 @@ def permanent(status: int, body: bytes) -> bool:
     return status >= 500 and any(p in body for p in PERMANENT_5XX)
 
 
-def send(transport: Transport, url: str, headers: dict[str, str], body: bytes, clock: Clock,
-         policy: Policy = Policy(), ok_status=range(200, 300), rng: random.Random | None = None) -> Outcome:
+def send(
+    transport: Transport,
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    clock: Clock,
+    policy: Policy = Policy(),
+    ok_status=range(200, 300),
+    rng: random.Random | None = None,
+) -> Outcome:
     rng = rng or random.Random()
     started = clock.now_ms()
     retries = 0
@@ -55,10 +63,17 @@ def send(transport: Transport, url: str, headers: dict[str, str], body: bytes, c
             if status in ok_status:
                 return Outcome(True, status, retries)
             if permanent(status, answer):
-                return Outcome(False, status, retries, answer[:300].decode("utf-8", "replace").strip())
+                return Outcome(
+                    False, status, retries, answer[:300].decode("utf-8", "replace").strip()
+                )
             limit = policy.retry_budget_s
         if (clock.now_ms() - started) / 1000 >= limit:
             what = f"HTTP {status}" if status else "connection failed"
-            return Outcome(False, status, retries, f"{what} after {retries} retries: {answer[:200].decode('utf-8', 'replace').strip()}")
-        clock.sleep(rng.uniform(0, min(policy.cap_s, policy.base_s * 2 ** retries)))
+            return Outcome(
+                False,
+                status,
+                retries,
+                f"{what} after {retries} retries: {answer[:200].decode('utf-8', 'replace').strip()}",
+            )
+        clock.sleep(rng.uniform(0, min(policy.cap_s, policy.base_s * 2**retries)))
         retries += 1

@@ -31,7 +31,9 @@ def open_source(scenario: str | None, store_url: str | None, locator: str | None
     if locator:
         loc = Locator.from_json(_read(locator), where=locator)
         if scenario and ScenarioId.parse(scenario) != ScenarioId.parse(loc.scenario):
-            raise ReplayConfigError(f"--scenario {scenario} does not match the locator's scenario {loc.scenario}")
+            raise ReplayConfigError(
+                f"--scenario {scenario} does not match the locator's scenario {loc.scenario}"
+            )
         blobs = LocatorSource(loc)
         return Source(blobs, bundle.read_manifest(blobs, loc.manifest_digest))
     if not scenario:

@@ -29,7 +29,11 @@ class HttpTransport:
         for attempt in (0, 1):
             conn = self._conns.get(key)
             if conn is None:
-                cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
+                cls = (
+                    http.client.HTTPSConnection
+                    if u.scheme == "https"
+                    else http.client.HTTPConnection
+                )
                 conn = self._conns[key] = cls(u.netloc, timeout=self.timeout_s)
             try:
                 conn.request("POST", path, body=body, headers=headers)

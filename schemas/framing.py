@@ -109,19 +109,44 @@ def encode_part(kind: str, frames: list[Frame] | tuple[Frame, ...]) -> bytes:
             raise SchemaError(f"cannot put a {type(frame).__name__} into a {kind!r} part")
         if isinstance(frame, MetricFrame):
             _check_array(frame.slots, 4, frame.count, "metrics frame slots")
-            headers.append({"t0": frame.t0, "t1": frame.t1, "n": frame.count,
-                            "body": put(frame.body), "slots": _arr(put(frame.slots), 4)})
+            headers.append(
+                {
+                    "t0": frame.t0,
+                    "t1": frame.t1,
+                    "n": frame.count,
+                    "body": put(frame.body),
+                    "slots": _arr(put(frame.slots), 4),
+                }
+            )
         elif isinstance(frame, TraceFrame):
             _check_array(frame.slots, 4, frame.count, "traces frame slots")
-            headers.append({"t0": frame.t0, "t1": frame.t1, "n": frame.count, "service": frame.service,
-                            "pod": frame.pod, "spans_at": frame.spans_at, "end": frame.end,
-                            "body": put(frame.body), "slots": _arr(put(frame.slots), 4)})
+            headers.append(
+                {
+                    "t0": frame.t0,
+                    "t1": frame.t1,
+                    "n": frame.count,
+                    "service": frame.service,
+                    "pod": frame.pod,
+                    "spans_at": frame.spans_at,
+                    "end": frame.end,
+                    "body": put(frame.body),
+                    "slots": _arr(put(frame.slots), 4),
+                }
+            )
         else:
             _check_array(frame.ends, 4, frame.count, "logs frame ends")
             _check_array(frame.times, 8, frame.count, "logs frame times")
-            headers.append({"t0": frame.t0, "t1": frame.t1, "n": frame.count, "pod": frame.pod,
-                            "text": put(frame.text), "ends": _arr(put(frame.ends), 4),
-                            "times": _arr(put(frame.times), 8)})
+            headers.append(
+                {
+                    "t0": frame.t0,
+                    "t1": frame.t1,
+                    "n": frame.count,
+                    "pod": frame.pod,
+                    "text": put(frame.text),
+                    "ends": _arr(put(frame.ends), 4),
+                    "times": _arr(put(frame.times), 8),
+                }
+            )
     header = canonical_json({"kind": kind, "frames": headers})
     return b"".join((MAGIC, _HEADER_LEN.pack(len(header)), header, bytes(data)))
 
@@ -129,36 +154,62 @@ def encode_part(kind: str, frames: list[Frame] | tuple[Frame, ...]) -> bytes:
 def decode_part(raw: Bytes, where: str = "part") -> Part:
     view = memoryview(raw)
     if bytes(view[:8]) != MAGIC:
-        raise SchemaError(f"{where}: not a replaybed part (magic {bytes(view[:8])!r}, expected {MAGIC!r})")
+        raise SchemaError(
+            f"{where}: not a replaybed part (magic {bytes(view[:8])!r}, expected {MAGIC!r})"
+        )
     if len(view) < 12:
         raise SchemaError(f"{where}: truncated header")
     (hlen,) = _HEADER_LEN.unpack_from(view, 8)
     try:
-        header = json.loads(bytes(view[12:12 + hlen]))
+        header = json.loads(bytes(view[12 : 12 + hlen]))
         kind = header["kind"]
         entries = header["frames"]
     except (ValueError, KeyError, TypeError) as exc:
         raise SchemaError(f"{where}: unreadable part header ({exc})") from None
-    data = view[12 + hlen:]
+    data = view[12 + hlen :]
 
     def rng(entry: dict, key: str, width: int = 1) -> memoryview:
         off, n = entry[key]
         end = off + n * width
         if off < 0 or n < 0 or end > len(data):
-            raise SchemaError(f"{where}: frame range {key}={entry[key]} outside the {len(data)}-byte data section")
+            raise SchemaError(
+                f"{where}: frame range {key}={entry[key]} outside the {len(data)}-byte data section"
+            )
         return data[off:end]
 
     frames: list[Frame] = []
     try:
         for e in entries:
             if kind == "metrics":
-                frames.append(MetricFrame(e["t0"], e["t1"], e["n"], rng(e, "body"), rng(e, "slots", 4)))
+                frames.append(
+                    MetricFrame(e["t0"], e["t1"], e["n"], rng(e, "body"), rng(e, "slots", 4))
+                )
             elif kind == "traces":
-                frames.append(TraceFrame(e["t0"], e["t1"], e["n"], e["service"], e["pod"],
-                                         rng(e, "body"), rng(e, "slots", 4), e["spans_at"], e["end"]))
+                frames.append(
+                    TraceFrame(
+                        e["t0"],
+                        e["t1"],
+                        e["n"],
+                        e["service"],
+                        e["pod"],
+                        rng(e, "body"),
+                        rng(e, "slots", 4),
+                        e["spans_at"],
+                        e["end"],
+                    )
+                )
             elif kind == "logs":
-                frames.append(LogFrame(e["t0"], e["t1"], e["n"], e["pod"], rng(e, "text"),
-                                       rng(e, "ends", 4), rng(e, "times", 8)))
+                frames.append(
+                    LogFrame(
+                        e["t0"],
+                        e["t1"],
+                        e["n"],
+                        e["pod"],
+                        rng(e, "text"),
+                        rng(e, "ends", 4),
+                        rng(e, "times", 8),
+                    )
+                )
             else:
                 raise SchemaError(f"{where}: unknown part kind {kind!r}")
     except (KeyError, TypeError, ValueError) as exc:
@@ -168,7 +219,9 @@ def decode_part(raw: Bytes, where: str = "part") -> Part:
         widths = (4, 8) if isinstance(f, LogFrame) else (4,)
         for arr, width in zip(count_arrays, widths):
             if len(arr) != f.count * width:
-                raise SchemaError(f"{where}: frame at t0={f.t0} has {f.count} items but {len(arr) // width} array entries")
+                raise SchemaError(
+                    f"{where}: frame at t0={f.t0} has {f.count} items but {len(arr) // width} array entries"
+                )
     return Part(kind, tuple(frames))
 
 

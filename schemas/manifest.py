@@ -59,7 +59,9 @@ class Window:
     @classmethod
     def around(cls, origin_ms: int, before_ms: int, after_ms: int) -> Window:
         if before_ms < 0 or after_ms <= 0:
-            raise SchemaError(f"invalid window: before={before_ms} ms, after={after_ms} ms; expected before >= 0 and after > 0")
+            raise SchemaError(
+                f"invalid window: before={before_ms} ms, after={after_ms} ms; expected before >= 0 and after > 0"
+            )
         start = ((origin_ms - before_ms) // MINUTE_MS) * MINUTE_MS
         end = -((-(origin_ms + after_ms)) // MINUTE_MS) * MINUTE_MS
         return cls(before_ms, after_ms, start - origin_ms, end - origin_ms)
@@ -84,11 +86,21 @@ class PartRef:
 
     def __post_init__(self) -> None:
         if self.kind not in media_types.PART_KINDS:
-            raise SchemaError(f"part {self.digest}: unknown kind {self.kind!r}, expected one of {media_types.PART_KINDS}")
+            raise SchemaError(
+                f"part {self.digest}: unknown kind {self.kind!r}, expected one of {media_types.PART_KINDS}"
+            )
         if self.media_type != media_types.for_kind(self.kind):
-            raise SchemaError(f"part {self.digest}: media type {self.media_type!r} does not match kind {self.kind!r}")
-        if not (isinstance(self.digest, str) and self.digest.startswith("sha256:") and len(self.digest) == 71):
-            raise SchemaError(f"part digest {self.digest!r}: expected 'sha256:' followed by 64 hex digits")
+            raise SchemaError(
+                f"part {self.digest}: media type {self.media_type!r} does not match kind {self.kind!r}"
+            )
+        if not (
+            isinstance(self.digest, str)
+            and self.digest.startswith("sha256:")
+            and len(self.digest) == 71
+        ):
+            raise SchemaError(
+                f"part digest {self.digest!r}: expected 'sha256:' followed by 64 hex digits"
+            )
         if self.size < 0 or self.raw_size < 0 or self.count < 0 or self.end_ms < self.start_ms:
             raise SchemaError(f"part {self.digest}: negative size/count or end before start")
 
@@ -139,7 +151,9 @@ class Manifest:
         if not _TZ.match(self.tz):
             raise SchemaError(f"manifest {self.id}: tz {self.tz!r} is not a UTC offset like +08:00")
         if self.fault_free != (self.fault is None):
-            raise SchemaError(f"manifest {self.id}: fault_free={self.fault_free} but fault record is {'absent' if self.fault is None else 'present'}")
+            raise SchemaError(
+                f"manifest {self.id}: fault_free={self.fault_free} but fault record is {'absent' if self.fault is None else 'present'}"
+            )
 
     @property
     def id(self) -> ScenarioId:
@@ -148,9 +162,14 @@ class Manifest:
     def parts_of(self, kind: str, pod: str | None = None) -> list[PartRef]:
         """Parts of one kind (and pod, for logs) that overlap the window, oldest first."""
         return sorted(
-            (p for p in self.parts
-             if p.kind == kind and (pod is None or p.pod == pod)
-             and p.start_ms < self.window.end_ms and p.end_ms > self.window.start_ms),
+            (
+                p
+                for p in self.parts
+                if p.kind == kind
+                and (pod is None or p.pod == pod)
+                and p.start_ms < self.window.end_ms
+                and p.end_ms > self.window.start_ms
+            ),
             key=lambda p: (p.start_ms, p.pod or ""),
         )
 
@@ -177,7 +196,9 @@ class Manifest:
             raise SchemaError(f"{where}: expected a JSON object, got {type(obj).__name__}")
         version = obj.get("schema")
         if version != SCHEMA_VERSION:
-            raise SchemaError(f"{where}: manifest schema {version!r} is not supported; this replaybed reads schema {SCHEMA_VERSION}")
+            raise SchemaError(
+                f"{where}: manifest schema {version!r} is not supported; this replaybed reads schema {SCHEMA_VERSION}"
+            )
         try:
             return cls(
                 dataset=obj["dataset"],
@@ -218,4 +239,6 @@ def _build(kind: type, obj: Any, where: str):
 
 
 def canonical_json(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()

@@ -16,10 +16,14 @@ def for_kind(kind: str) -> str:
     try:
         return BY_KIND[kind]
     except KeyError:
-        raise SchemaError(f"unknown part kind {kind!r}: expected one of {', '.join(PART_KINDS)}") from None
+        raise SchemaError(
+            f"unknown part kind {kind!r}: expected one of {', '.join(PART_KINDS)}"
+        ) from None
 
 
 def check(media_type: str) -> str:
     if media_type not in ALL:
-        raise SchemaError(f"unknown media type {media_type!r}: expected one of {', '.join(sorted(ALL))}")
+        raise SchemaError(
+            f"unknown media type {media_type!r}: expected one of {', '.join(sorted(ALL))}"
+        )
     return media_type

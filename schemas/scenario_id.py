@@ -22,7 +22,11 @@ class ScenarioId:
     name: str
 
     def __post_init__(self) -> None:
-        for label, value in (("dataset", self.dataset), ("system", self.system), ("name", self.name)):
+        for label, value in (
+            ("dataset", self.dataset),
+            ("system", self.system),
+            ("name", self.name),
+        ):
             if not _PART.match(value):
                 raise SchemaError(
                     f"invalid scenario id {self.dataset}/{self.system}/{self.name}: {label} {value!r} "

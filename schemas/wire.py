@@ -15,14 +15,20 @@ def prometheus_messages():
     """`prometheus.WriteRequest` & co. as protobuf classes, from the compiled descriptor set."""
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-    data = resources.files("replaybed.schemas").joinpath("_gen/prometheus_remote.binpb").read_bytes()
+    data = (
+        resources.files("replaybed.schemas").joinpath("_gen/prometheus_remote.binpb").read_bytes()
+    )
     pool = descriptor_pool.DescriptorPool()
     for file_proto in descriptor_pb2.FileDescriptorSet.FromString(data).file:
         pool.Add(file_proto)
 
     class Messages:
-        WriteRequest = message_factory.GetMessageClass(pool.FindMessageTypeByName("prometheus.WriteRequest"))
-        TimeSeries = message_factory.GetMessageClass(pool.FindMessageTypeByName("prometheus.TimeSeries"))
+        WriteRequest = message_factory.GetMessageClass(
+            pool.FindMessageTypeByName("prometheus.WriteRequest")
+        )
+        TimeSeries = message_factory.GetMessageClass(
+            pool.FindMessageTypeByName("prometheus.TimeSeries")
+        )
         Label = message_factory.GetMessageClass(pool.FindMessageTypeByName("prometheus.Label"))
         Sample = message_factory.GetMessageClass(pool.FindMessageTypeByName("prometheus.Sample"))
 

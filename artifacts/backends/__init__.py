@@ -23,7 +23,9 @@ def open_backend(config: StoreConfig) -> Backend:
 
         path = unquote(parsed.path) if scheme == "file" else url
         if scheme == "file" and parsed.netloc not in ("", "localhost"):
-            raise StoreConfigError(f"store URL {url!r}: file URLs must be local (file:///absolute/path)")
+            raise StoreConfigError(
+                f"store URL {url!r}: file URLs must be local (file:///absolute/path)"
+            )
         if not path:
             raise StoreConfigError(f"store URL {url!r}: no path")
         return FileBackend(path, fsync=config.fsync)
@@ -39,4 +41,6 @@ def open_backend(config: StoreConfig) -> Backend:
                 f"store URL {url!r} needs boto3 ({exc}); install it with: pip install 'replaybed[s3]'"
             ) from exc
         return S3Backend(config)
-    raise StoreConfigError(f"store URL {url!r}: unsupported scheme {scheme!r}; expected a path, file://, s3:// or memory://")
+    raise StoreConfigError(
+        f"store URL {url!r}: unsupported scheme {scheme!r}; expected a path, file://, s3:// or memory://"
+    )

@@ -52,7 +52,9 @@ class FileBackend(Backend):
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                raise StoreError(f"{self.url}: cannot write {key}: the store is read-only here ({exc.strerror})") from exc
+                raise StoreError(
+                    f"{self.url}: cannot write {key}: the store is read-only here ({exc.strerror})"
+                ) from exc
             raise StoreUnavailable(f"{self.url}: cannot write {key}: {exc.strerror}") from exc
         return True
 

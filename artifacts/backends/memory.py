@@ -11,7 +11,7 @@ from replaybed.artifacts.errors import ObjectNotFound
 
 
 class MemoryBackend(Backend):
-    _named: ClassVar[dict[str, "MemoryBackend"]] = {}
+    _named: ClassVar[dict[str, MemoryBackend]] = {}
 
     def __init__(self, name: str = ""):
         self.url = f"memory://{name}"

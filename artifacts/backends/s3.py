@@ -33,11 +33,22 @@ from replaybed.artifacts.errors import (
     StoreUnavailable,
 )
 
-_CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken",
-                     "ExpiredToken", "AuthorizationHeaderMalformed", "403"}
+_CREDENTIAL_CODES = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "AccessDenied",
+    "InvalidToken",
+    "ExpiredToken",
+    "AuthorizationHeaderMalformed",
+    "403",
+}
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
-_UNAVAILABLE = (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError,
-                bex.ConnectionClosedError)
+_UNAVAILABLE = (
+    bex.EndpointConnectionError,
+    bex.ConnectTimeoutError,
+    bex.ReadTimeoutError,
+    bex.ConnectionClosedError,
+)
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -84,7 +95,9 @@ class S3Backend(Backend):
     def _pool_map(self, fn, items) -> list:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.config.max_concurrency, thread_name_prefix="s3-part")
+                self._pool = ThreadPoolExecutor(
+                    self.config.max_concurrency, thread_name_prefix="s3-part"
+                )
         return list(self._pool.map(fn, items))
 
     @contextlib.contextmanager
@@ -93,11 +106,14 @@ class S3Backend(Backend):
         try:
             yield
         except _UNAVAILABLE as exc:
-            raise StoreUnavailable(f"{where}: cannot {action}: S3 endpoint {self.endpoint} unreachable ({exc})") from None
+            raise StoreUnavailable(
+                f"{where}: cannot {action}: S3 endpoint {self.endpoint} unreachable ({exc})"
+            ) from None
         except bex.NoCredentialsError:
             raise CredentialsRejected(
                 f"{where}: cannot {action}: no AWS credentials found (set AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)") from None
+                "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+            ) from None
         except bex.ClientError as exc:
             raise self._client_error(exc, where, key, action) from None
         except bex.BotoCoreError as exc:
@@ -111,11 +127,13 @@ class S3Backend(Backend):
         if code == "NoSuchBucket":
             return BucketMissing(
                 f"{self.url}: bucket {self.bucket!r} does not exist at {self.endpoint}; create it first, "
-                f"e.g. `aws s3 mb s3://{self.bucket}` (with --endpoint-url for a non-AWS server)")
+                f"e.g. `aws s3 mb s3://{self.bucket}` (with --endpoint-url for a non-AWS server)"
+            )
         if code in _CREDENTIAL_CODES:
             return CredentialsRejected(
                 f"{where}: cannot {action}: the S3 server at {self.endpoint} rejected the credentials "
-                f"or denied access ({detail}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE")
+                f"or denied access ({detail}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"
+            )
         if code in _MISSING_CODES:
             return ObjectNotFound(self.url, key)
         if isinstance(status, int) and status >= 500:
@@ -128,7 +146,9 @@ class S3Backend(Backend):
         chunk = self.config.multipart_bytes
         with self._translated(key, "read"):
             try:
-                resp = self.client.get_object(Bucket=self.bucket, Key=self._key(key), Range=f"bytes=0-{chunk - 1}")
+                resp = self.client.get_object(
+                    Bucket=self.bucket, Key=self._key(key), Range=f"bytes=0-{chunk - 1}"
+                )
             except bex.ClientError as exc:
                 if _code_of(exc) != "InvalidRange":
                     raise
@@ -139,7 +159,9 @@ class S3Backend(Backend):
         if total <= len(first):
             return first
         # the rest in parallel ranged GETs; write-once blobs cannot change between them
-        ranges = [(start, min(start + chunk, total) - 1) for start in range(len(first), total, chunk)]
+        ranges = [
+            (start, min(start + chunk, total) - 1) for start in range(len(first), total, chunk)
+        ]
         rest = self._pool_map(lambda r: self._get_range(key, *r), ranges)
         data = b"".join([first, *rest])
         if len(data) != total:
@@ -148,7 +170,9 @@ class S3Backend(Backend):
 
     def _get_range(self, key: str, start: int, end: int) -> bytes:
         with self._translated(key, "read"):
-            resp = self.client.get_object(Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end}")
+            resp = self.client.get_object(
+                Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end}"
+            )
             return resp["Body"].read()
 
     def stat(self, key: str) -> ObjectInfo | None:
@@ -165,7 +189,9 @@ class S3Backend(Backend):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
                 for obj in page.get("Contents", ()):
                     # S3 lists in UTF-8 binary key order, which is the order the contract asks for
-                    yield ObjectInfo(obj["Key"][len(self.prefix):], obj["Size"], obj["LastModified"].timestamp())
+                    yield ObjectInfo(
+                        obj["Key"][len(self.prefix) :], obj["Size"], obj["LastModified"].timestamp()
+                    )
 
     # writes --------------------------------------------------------------------------------------
 
@@ -208,19 +234,31 @@ class S3Backend(Backend):
         full = self._key(key)
         chunk = self.config.multipart_bytes
         with self._translated(key, "start a multipart upload"):
-            upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=full)["UploadId"]
+            upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=full)[
+                "UploadId"
+            ]
         try:
+
             def upload(numbered: tuple[int, int]) -> dict:
                 number, start = numbered
                 with self._translated(key, f"upload part {number}"):
-                    resp = self.client.upload_part(Bucket=self.bucket, Key=full, UploadId=upload_id,
-                                                   PartNumber=number, Body=data[start:start + chunk])
+                    resp = self.client.upload_part(
+                        Bucket=self.bucket,
+                        Key=full,
+                        UploadId=upload_id,
+                        PartNumber=number,
+                        Body=data[start : start + chunk],
+                    )
                 return {"PartNumber": number, "ETag": resp["ETag"]}
 
             parts = self._pool_map(upload, list(enumerate(range(0, len(data), chunk), start=1)))
             with self._translated(key, "complete a multipart upload"):
-                self.client.complete_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id,
-                                                      MultipartUpload={"Parts": parts})
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=full,
+                    UploadId=upload_id,
+                    MultipartUpload={"Parts": parts},
+                )
         except BaseException:
             with contextlib.suppress(Exception):
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
@@ -236,18 +274,26 @@ class S3Backend(Backend):
         with self._translated("", "list multipart uploads"):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
                 for upload in page.get("Uploads", ()):
-                    yield Leftover(upload["Key"][len(self.prefix):], 0, upload["Initiated"].timestamp(),
-                                   upload["UploadId"])
+                    yield Leftover(
+                        upload["Key"][len(self.prefix) :],
+                        0,
+                        upload["Initiated"].timestamp(),
+                        upload["UploadId"],
+                    )
 
     def remove_leftover(self, leftover: Leftover) -> None:
         with self._translated(leftover.key, "abort a multipart upload"):
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self._key(leftover.key),
-                                               UploadId=leftover.handle)
+            self.client.abort_multipart_upload(
+                Bucket=self.bucket, Key=self._key(leftover.key), UploadId=leftover.handle
+            )
 
     def locate(self, key: str, expires_s: int) -> str:
         with self._translated(key, "presign"):
             return self.client.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_s)
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": self._key(key)},
+                ExpiresIn=expires_s,
+            )
 
     def close(self) -> None:
         if self._pool is not None:
@@ -268,4 +314,8 @@ def _code_of(exc: bex.ClientError) -> str:
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     code = str(exc.response.get("Error", {}).get("Code") or "")
     # some servers answer HEAD-like errors without a body; fall back to the status
-    return {412: "PreconditionFailed", 501: "NotImplemented", 416: "InvalidRange"}.get(status, code) if not code or code.isdigit() else code
+    return (
+        {412: "PreconditionFailed", 501: "NotImplemented", 416: "InvalidRange"}.get(status, code)
+        if not code or code.isdigit()
+        else code
+    )

@@ -40,12 +40,25 @@ def vendored(cloudbed: str) -> list[tuple[Record, QueryRow]]:
     """The real records and queries of one cloudbed, in the real row order (compile/data)."""
     if cloudbed not in CLOUDBEDS:
         raise DatasetError(f"unknown cloudbed {cloudbed!r}: expected one of {', '.join(CLOUDBEDS)}")
-    text = resources.files("replaybed.compile").joinpath("data/openrca-market-records.csv").read_text("utf-8")
+    text = (
+        resources.files("replaybed.compile")
+        .joinpath("data/openrca-market-records.csv")
+        .read_text("utf-8")
+    )
     rows = [r for r in csv.DictReader(io.StringIO(text)) if r["cloudbed"] == cloudbed]
     rows.sort(key=lambda r: int(r["row_id"]))
     return [
-        (Record(int(r["row_id"]), int(r["timestamp"]), r["level"], r["component"], r["reason"], r["datetime"]),
-         QueryRow(r["task_index"], r["instruction"], r["scoring_points_reconstructed"]))
+        (
+            Record(
+                int(r["row_id"]),
+                int(r["timestamp"]),
+                r["level"],
+                r["component"],
+                r["reason"],
+                r["datetime"],
+            ),
+            QueryRow(r["task_index"], r["instruction"], r["scoring_points_reconstructed"]),
+        )
         for r in rows
     ]
 
@@ -57,15 +70,26 @@ def read_records(path: Path) -> list[Record]:
         try:
             timestamp = int(ts)
         except ValueError:
-            raise DatasetError(f"timestamp {ts!r} is not an integer epoch second", file=str(path), line=line) from None
+            raise DatasetError(
+                f"timestamp {ts!r} is not an integer epoch second", file=str(path), line=line
+            ) from None
         if level not in LEVELS:
-            raise DatasetError(f"level {level!r}: expected one of {', '.join(LEVELS)}", file=str(path), line=line)
+            raise DatasetError(
+                f"level {level!r}: expected one of {', '.join(LEVELS)}", file=str(path), line=line
+            )
         if reason not in REASONS:
-            raise DatasetError(f"reason {reason!r} is not one of the 15 Market fault reasons", file=str(path), line=line)
+            raise DatasetError(
+                f"reason {reason!r} is not one of the 15 Market fault reasons",
+                file=str(path),
+                line=line,
+            )
         expected_dt = datetime.fromtimestamp(timestamp, UTC8).strftime("%Y-%m-%d %H:%M:%S")
         if dt != expected_dt:
-            raise DatasetError(f"datetime {dt!r} is not the UTC+8 time of timestamp {timestamp} ({expected_dt})",
-                               file=str(path), line=line)
+            raise DatasetError(
+                f"datetime {dt!r} is not the UTC+8 time of timestamp {timestamp} ({expected_dt})",
+                file=str(path),
+                line=line,
+            )
         records.append(Record(len(records), timestamp, level, component, reason, dt))
     return records
 
@@ -78,14 +102,23 @@ def _rows(path: Path, header: tuple[str, ...]):
     try:
         fh = open(path, newline="", encoding="utf-8")
     except FileNotFoundError:
-        raise DatasetError(f"missing file (expected header {','.join(header)})", file=str(path)) from None
+        raise DatasetError(
+            f"missing file (expected header {','.join(header)})", file=str(path)
+        ) from None
     with fh:
         reader = csv.reader(fh)
         first = next(reader, None)
         if tuple(first or ()) != header:
-            raise DatasetError(f"header is {','.join(first or [])!r}, expected {','.join(header)!r}", file=str(path), line=1)
+            raise DatasetError(
+                f"header is {','.join(first or [])!r}, expected {','.join(header)!r}",
+                file=str(path),
+                line=1,
+            )
         for row in reader:
             if len(row) != len(header):
-                raise DatasetError(f"{len(row)} fields, expected {len(header)} ({','.join(header)})",
-                                   file=str(path), line=reader.line_num)
+                raise DatasetError(
+                    f"{len(row)} fields, expected {len(header)} ({','.join(header)})",
+                    file=str(path),
+                    line=reader.line_num,
+                )
             yield reader.line_num, row

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -28,6 +28,8 @@ def kind_of(name: str, column: str) -> str:
     if column == "value":
         return FLOAT if name.startswith("metric") else STR
     return KINDS.get(column, STR)
+
+
 _ARROW = {INT: pa.int64(), FLOAT: pa.float64(), STR: pa.string()}
 NUMERIC = ("value", "rr", "sr", "mrt", "count", "duration")
 
@@ -38,7 +40,9 @@ def check_header(path: Path, name: str) -> None:
         with open(path, "rb") as fh:
             first = fh.readline().decode("utf-8", "replace").rstrip("\r\n")
     except FileNotFoundError:
-        raise DatasetError(f"missing file (expected a {name} CSV with header {expected})", file=str(path)) from None
+        raise DatasetError(
+            f"missing file (expected a {name} CSV with header {expected})", file=str(path)
+        ) from None
     if first != expected:
         raise DatasetError(f"header is {first!r}, expected {expected!r}", file=str(path), line=1)
 
@@ -53,8 +57,12 @@ def batches(path: Path, name: str) -> Iterator[tuple[int, pa.RecordBatch]]:
             path,
             read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=name.startswith("log")),
-            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False, null_values=[]),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
         )
         row = 0
         for batch in reader:
@@ -72,8 +80,11 @@ def _check_finite(path: Path, name: str, batch: pa.RecordBatch, first_row: int) 
             bad = np.flatnonzero(~np.isfinite(values))
             if len(bad):
                 i = int(bad[0])
-                raise DatasetError(f"column {col!r} is {values[i]!r}; expected a finite number",
-                                   file=str(path), line=first_row + i + 2)
+                raise DatasetError(
+                    f"column {col!r} is {values[i]!r}; expected a finite number",
+                    file=str(path),
+                    line=first_row + i + 2,
+                )
 
 
 def locate(path: Path, name: str, arrow_message: str) -> DatasetError:
@@ -85,11 +96,19 @@ def locate(path: Path, name: str, arrow_message: str) -> DatasetError:
         for row in reader:
             line = reader.line_num
             if len(row) != len(columns):
-                return DatasetError(f"{len(row)} fields, expected {len(columns)} ({','.join(columns)})", file=str(path), line=line)
+                return DatasetError(
+                    f"{len(row)} fields, expected {len(columns)} ({','.join(columns)})",
+                    file=str(path),
+                    line=line,
+                )
             for col, value in zip(columns, row):
                 problem = _bad_value(kind_of(name, col), value)
                 if problem:
-                    return DatasetError(f"column {col!r} is {value!r}; expected {problem}", file=str(path), line=line)
+                    return DatasetError(
+                        f"column {col!r} is {value!r}; expected {problem}",
+                        file=str(path),
+                        line=line,
+                    )
     return DatasetError(f"unreadable CSV ({arrow_message})", file=str(path))
 
 

@@ -16,10 +16,24 @@ from replaybed.compile.synth.scales import SCALES
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--scale", default="tiny", show_default=True, help=f"One of {', '.join(SCALES)}.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same bytes.")
-@click.option("--cloudbed", "cloudbeds", multiple=True, help=f"Only these ({', '.join(CLOUDBEDS)}); repeatable.")
-@click.option("--day", "days", multiple=True, help=f"Only these day folders ({', '.join(DAYS)}); repeatable.")
+@click.option(
+    "--cloudbed",
+    "cloudbeds",
+    multiple=True,
+    help=f"Only these ({', '.join(CLOUDBEDS)}); repeatable.",
+)
+@click.option(
+    "--day", "days", multiple=True, help=f"Only these day folders ({', '.join(DAYS)}); repeatable."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def synth(out_dir: Path, scale: str, seed: int, cloudbeds: tuple[str, ...], days: tuple[str, ...], as_json: bool) -> None:
+def synth(
+    out_dir: Path,
+    scale: str,
+    seed: int,
+    cloudbeds: tuple[str, ...],
+    days: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Write a synthetic OpenRCA Market dataset (both cloudbeds, real records) into OUT_DIR.
 
     The files, headers, units and value spaces are those of the real dataset; each of the 148
@@ -32,9 +46,22 @@ def synth(out_dir: Path, scale: str, seed: int, cloudbeds: tuple[str, ...], days
     files, seconds = generate(req, on_day=progress)
     total = sum(f.bytes for f in files)
     if as_json:
-        click.echo(json.dumps({"out_dir": str(out_dir), "scale": scale, "seed": seed, "seconds": round(seconds, 3),
-                               "bytes": total, "files": [asdict(f) for f in files]}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "out_dir": str(out_dir),
+                    "scale": scale,
+                    "seed": seed,
+                    "seconds": round(seconds, 3),
+                    "bytes": total,
+                    "files": [asdict(f) for f in files],
+                },
+                indent=2,
+            )
+        )
         return
     for f in files:
         click.echo(f"{f.path:70} {f.rows:>10} rows {f.bytes:>12} B")
-    click.echo(f"{scale} dataset: {len(files)} files, {total / 1e6:.1f} MB in {seconds:.1f} s -> {out_dir}")
+    click.echo(
+        f"{scale} dataset: {len(files)} files, {total / 1e6:.1f} MB in {seconds:.1f} s -> {out_dir}"
+    )

@@ -15,12 +15,25 @@ from pathlib import Path
 
 import numpy as np
 
-from replaybed.compile.market.catalog import ALL_PODS, CLOUDBEDS, DAYS, FILES, HEADERS, day_start, service_of
+from replaybed.compile.market.catalog import (
+    ALL_PODS,
+    CLOUDBEDS,
+    DAYS,
+    FILES,
+    HEADERS,
+    day_start,
+    service_of,
+)
 from replaybed.compile.synth import logs, metrics
 from replaybed.compile.synth.faults import Effect
 from replaybed.compile.synth.plan import dense_windows, pinned_services
 from replaybed.compile.synth.scales import BLOCK, Scale
-from replaybed.compile.synth.series import container_series, mesh_series, node_series, runtime_series
+from replaybed.compile.synth.series import (
+    container_series,
+    mesh_series,
+    node_series,
+    runtime_series,
+)
 from replaybed.compile.synth.topology import templates_with
 from replaybed.compile.synth.traces import TraceBuilder, pick_template
 
@@ -50,7 +63,9 @@ class _Carry:
         return rows[:cut]
 
 
-def write_day(folder: Path, cloudbed: str, day: str, scale: Scale, seed: int, effects: tuple[Effect, ...]) -> DayStats:
+def write_day(
+    folder: Path, cloudbed: str, day: str, scale: Scale, seed: int, effects: tuple[Effect, ...]
+) -> DayStats:
     start = day_start(day)
     dense = dense_windows(effects, scale)
     stats = DayStats()
@@ -62,9 +77,15 @@ def write_day(folder: Path, cloudbed: str, day: str, scale: Scale, seed: int, ef
         handles[name].write(",".join(HEADERS[name]) + "\n")
     shard_dir = folder / ".shards"
     shard_dir.mkdir()
-    shards = [open(shard_dir / f"{i}.csv", "w", encoding="utf-8", newline="", buffering=1 << 20) for i in range(2 * SHARDS)]
+    shards = [
+        open(shard_dir / f"{i}.csv", "w", encoding="utf-8", newline="", buffering=1 << 20)
+        for i in range(2 * SHARDS)
+    ]
     spans, proxy, service = _Carry(), _Carry(), _Carry()
-    ids = {name: logs.LogIds(_rng(seed, cloudbed, day, name, -1)) for name in ("log_service", "log_proxy")}
+    ids = {
+        name: logs.LogIds(_rng(seed, cloudbed, day, name, -1))
+        for name in ("log_service", "log_proxy")
+    }
     try:
         blocks = range(start, start + 86400, BLOCK)
         for b in blocks:
@@ -73,14 +94,23 @@ def write_day(folder: Path, cloudbed: str, day: str, scale: Scale, seed: int, ef
             r = lambda name: _rng(seed, cloudbed, day, name, b)  # noqa: E731
             _metric_block(handles, stats, cloudbed, b, scale, dense, effects, r)
             builder = _traces(b, scale, effects, r("trace_span"))
-            for ms, row, tid in spans.take([(ms, row, row.split(",", 4)[3]) for ms, row in builder.spans], until and until * 1000):
+            for ms, row, tid in spans.take(
+                [(ms, row, row.split(",", 4)[3]) for ms, row in builder.spans],
+                until and until * 1000,
+            ):
                 half = 0 if ms < (start + MORNING) * 1000 else SHARDS
                 shards[half + int(tid[:2], 16) % SHARDS].write(row)
                 stats.rows["trace_span"] += 1
-            svc_rows, proxy_rows = _log_rows(cloudbed, b, scale, builder.events, r("log_service"), r("log_proxy"))
-            _write_service_logs(handles["log_service"], ids["log_service"], service.take(svc_rows, until), stats)
+            svc_rows, proxy_rows = _log_rows(
+                cloudbed, b, scale, builder.events, r("log_service"), r("log_proxy")
+            )
+            _write_service_logs(
+                handles["log_service"], ids["log_service"], service.take(svc_rows, until), stats
+            )
             for t, pod, name, value in proxy.take(proxy_rows, until):
-                handles["log_proxy"].write(f"{ids['log_proxy'].next()},{t},{pod},{name},{metrics.quote(value)}\n")
+                handles["log_proxy"].write(
+                    f"{ids['log_proxy'].next()},{t},{pod},{name},{metrics.quote(value)}\n"
+                )
                 stats.rows["log_proxy"] += 1
         for shard in shards:
             shard.close()
@@ -94,7 +124,9 @@ def write_day(folder: Path, cloudbed: str, day: str, scale: Scale, seed: int, ef
 
 
 def _rng(seed: int, cloudbed: str, day: str, name: str, block: int) -> np.random.Generator:
-    return np.random.default_rng([seed, CLOUDBEDS.index(cloudbed), DAYS.index(day), FILE_ORDER.index(name), block + 1])
+    return np.random.default_rng(
+        [seed, CLOUDBEDS.index(cloudbed), DAYS.index(day), FILE_ORDER.index(name), block + 1]
+    )
 
 
 def _metric_block(handles, stats, cloudbed, b, scale, dense, effects, r) -> None:
@@ -115,14 +147,23 @@ def _metric_block(handles, stats, cloudbed, b, scale, dense, effects, r) -> None
     stats.rows["metric_service"] += len(rows)
 
 
-def _traces(b: int, scale: Scale, effects: tuple[Effect, ...], rng: np.random.Generator) -> TraceBuilder:
+def _traces(
+    b: int, scale: Scale, effects: tuple[Effect, ...], rng: np.random.Generator
+) -> TraceBuilder:
     builder = TraceBuilder(rng, effects)
     starts: list[tuple[int, int, dict]] = []
     if scale.traces_per_min:
         n = int(rng.poisson(scale.traces_per_min * BLOCK / 60))
-        starts += [(int(t), pick_template(rng), {}) for t in rng.integers(b * 10**6, (b + BLOCK) * 10**6, n)]
+        starts += [
+            (int(t), pick_template(rng), {})
+            for t in rng.integers(b * 10**6, (b + BLOCK) * 10**6, n)
+        ]
     if scale.sparse_trace_step:
-        for t in range(-(-b // scale.sparse_trace_step) * scale.sparse_trace_step, b + BLOCK, scale.sparse_trace_step):
+        for t in range(
+            -(-b // scale.sparse_trace_step) * scale.sparse_trace_step,
+            b + BLOCK,
+            scale.sparse_trace_step,
+        ):
             starts.append((t * 10**6 + int(rng.integers(0, 10**6)), pick_template(rng), {}))
     if scale.dense_trace_step:
         for e in effects:
@@ -132,8 +173,14 @@ def _traces(b: int, scale: Scale, effects: tuple[Effect, ...], rng: np.random.Ge
                 continue
             pins = {s: tuple(p for p in e.pods if service_of(p) == s) for s in services}
             allowed = templates_with(services[0])
-            for t in range(-(-lo // scale.dense_trace_step) * scale.dense_trace_step, hi, scale.dense_trace_step):
-                starts.append((t * 10**6 + int(rng.integers(0, 10**6)), pick_template(rng, allowed), pins))
+            for t in range(
+                -(-lo // scale.dense_trace_step) * scale.dense_trace_step,
+                hi,
+                scale.dense_trace_step,
+            ):
+                starts.append(
+                    (t * 10**6 + int(rng.integers(0, 10**6)), pick_template(rng, allowed), pins)
+                )
     for start_us, template, pins in sorted(starts, key=lambda s: s[0]):
         builder.request(start_us, template, pins)
     return builder
@@ -145,10 +192,17 @@ def _log_rows(cloudbed, b, scale, events, rng_service, rng_proxy):
         svc = service_of(ev.pod)
         lines = logs.service_lines(ev, rng_service) if ev.code is None else logs.failure_lines(ev)
         svc_rows += [(ev.t, ev.pod, f"log_{svc}-service_application", line) for line in lines]
-        proxy_rows.append((ev.t, ev.pod, f"log_{svc}-envoy_gateway", logs.proxy_line(cloudbed, ev, rng_proxy)))
-    for t in range(-(-b // scale.redis_log_step) * scale.redis_log_step, b + BLOCK, scale.redis_log_step):
+        proxy_rows.append(
+            (ev.t, ev.pod, f"log_{svc}-envoy_gateway", logs.proxy_line(cloudbed, ev, rng_proxy))
+        )
+    for t in range(
+        -(-b // scale.redis_log_step) * scale.redis_log_step, b + BLOCK, scale.redis_log_step
+    ):
         for pod in ("redis-cart-0", "redis-cart2-0"):
-            svc_rows += [(tt, pod, "log_redis-cart-service_application", line) for tt, line in logs.redis_lines(t, rng_service)]
+            svc_rows += [
+                (tt, pod, "log_redis-cart-service_application", line)
+                for tt, line in logs.redis_lines(t, rng_service)
+            ]
     return svc_rows, proxy_rows
 
 

@@ -35,7 +35,9 @@ class Request:
         _one_of("cloudbed", self.cloudbeds, CLOUDBEDS)
         _one_of("day", self.days, DAYS)
         if self.out_dir.exists() and (not self.out_dir.is_dir() or any(self.out_dir.iterdir())):
-            raise SynthError(f"{self.out_dir}: output folder exists and is not empty (expected a new or empty folder)")
+            raise SynthError(
+                f"{self.out_dir}: output folder exists and is not empty (expected a new or empty folder)"
+            )
 
 
 def _one_of(what: str, given: tuple[str, ...], allowed: tuple[str, ...]) -> None:
@@ -63,13 +65,25 @@ def generate(req: Request, on_day=None) -> tuple[list[FileReport], float]:
             base = tmp / "Market" / cloudbed
             base.mkdir(parents=True)
             pairs = vendored(cloudbed)
-            _write_csv(base / "record.csv", RECORD_HEADER,
-                       [(r.timestamp, r.level, r.component, r.reason, r.datetime) for r, _ in pairs])
-            _write_csv(base / "query.csv", QUERY_HEADER,
-                       [(q.task_index, q.instruction, q.scoring_points) for _, q in pairs])
+            _write_csv(
+                base / "record.csv",
+                RECORD_HEADER,
+                [(r.timestamp, r.level, r.component, r.reason, r.datetime) for r, _ in pairs],
+            )
+            _write_csv(
+                base / "query.csv",
+                QUERY_HEADER,
+                [(q.task_index, q.instruction, q.scoring_points) for _, q in pairs],
+            )
             for name, n in (("record.csv", len(pairs)), ("query.csv", len(pairs))):
-                reports.append(FileReport(str((base / name).relative_to(tmp)), n, (base / name).stat().st_size))
-        jobs = [(tmp, cloudbed, day, req.scale, req.seed) for cloudbed in req.cloudbeds for day in req.days]
+                reports.append(
+                    FileReport(str((base / name).relative_to(tmp)), n, (base / name).stat().st_size)
+                )
+        jobs = [
+            (tmp, cloudbed, day, req.scale, req.seed)
+            for cloudbed in req.cloudbeds
+            for day in req.days
+        ]
         # cloudbed-days are independent and seeded apart: workers change the speed, never the bytes
         with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
             for (_, cloudbed, day, *_), day_reports in zip(jobs, pool.map(_day_job, jobs)):
@@ -90,8 +104,12 @@ def _day_job(job) -> list[FileReport]:
     effects = effects_of(cloudbed, [r for r, _ in vendored(cloudbed)])
     folder = tmp / "Market" / cloudbed / "telemetry" / day
     stats = write_day(folder, cloudbed, day, SCALES[scale], seed, effects)
-    return [FileReport(str((folder / rel).relative_to(tmp)), stats.rows[name], (folder / rel).stat().st_size)
-            for name, rel in FILES.items()]
+    return [
+        FileReport(
+            str((folder / rel).relative_to(tmp)), stats.rows[name], (folder / rel).stat().st_size
+        )
+        for name, rel in FILES.items()
+    ]
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows) -> None:

@@ -9,10 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from replaybed.compile.market.catalog import SERVICE_IDS
-from replaybed.compile.synth.faults import CONTAINER_EFFECTS, MESH_EFFECTS, NODE_EFFECTS, TERMINATION, NETWORK_REASONS, Effect
+from replaybed.compile.synth.faults import (
+    CONTAINER_EFFECTS,
+    MESH_EFFECTS,
+    NETWORK_REASONS,
+    NODE_EFFECTS,
+    TERMINATION,
+    Effect,
+)
 from replaybed.compile.synth.plan import Dense
-from replaybed.compile.synth.series import Series
 from replaybed.compile.synth.scales import BLOCK, Scale
+from replaybed.compile.synth.series import Series
 from replaybed.compile.synth.values import series_values
 
 UTC8_OFFSET = 8 * 3600
@@ -30,12 +37,16 @@ def _first(block: int, step: int) -> int:
     return block + (-(block + UTC8_OFFSET)) % step
 
 
-def emit_times(s: Series, block: int, scale: Scale, dense: tuple[Dense, ...], component: str | None) -> np.ndarray | None:
+def emit_times(
+    s: Series, block: int, scale: Scale, dense: tuple[Dense, ...], component: str | None
+) -> np.ndarray | None:
     """Sample times of a series inside a block; `dense` must already be limited to this block."""
     step = max(s.step, scale.metric_step)
     times = set(range(_first(block, step), block + BLOCK, step))
     for d in dense:
-        if s.kpi in d.kpis and (component in d.pods or component in d.nodes or component in d.services):
+        if s.kpi in d.kpis and (
+            component in d.pods or component in d.nodes or component in d.services
+        ):
             lo, hi = max(d.start, block), min(d.end, block + BLOCK)
             times.update(range(-(-lo // s.step) * s.step, hi, s.step))
     if not times:
@@ -43,7 +54,9 @@ def emit_times(s: Series, block: int, scale: Scale, dense: tuple[Dense, ...], co
     return np.fromiter(sorted(times), dtype=np.int64, count=len(times))
 
 
-def _factor(s: Series, times: np.ndarray, effects: tuple[Effect, ...], table_of) -> tuple[np.ndarray, np.ndarray]:
+def _factor(
+    s: Series, times: np.ndarray, effects: tuple[Effect, ...], table_of
+) -> tuple[np.ndarray, np.ndarray]:
     """(multiplier per time, keep mask): faults multiply their signature KPIs; a killed pod says nothing."""
     factor = np.ones(len(times))
     keep = np.ones(len(times), dtype=bool)
@@ -62,8 +75,16 @@ def _factor(s: Series, times: np.ndarray, effects: tuple[Effect, ...], table_of)
     return factor, keep
 
 
-def series_rows(series: tuple[Series, ...], block: int, scale: Scale, dense: tuple[Dense, ...],
-                effects: tuple[Effect, ...], rng: np.random.Generator, table_of, key) -> list[tuple[int, str]]:
+def series_rows(
+    series: tuple[Series, ...],
+    block: int,
+    scale: Scale,
+    dense: tuple[Dense, ...],
+    effects: tuple[Effect, ...],
+    rng: np.random.Generator,
+    table_of,
+    key,
+) -> list[tuple[int, str]]:
     dense = tuple(d for d in dense if d.start < block + BLOCK and d.end > block)
     effects = tuple(e for e in effects if e.start < block + BLOCK and e.end > block)
     steps = {max(step, scale.metric_step) for step in {s.step for s in series}}
@@ -113,8 +134,13 @@ def node_table(reason: str) -> dict[str, float]:
     return NODE_EFFECTS.get(reason, {})
 
 
-def service_rows(block: int, scale: Scale, dense: tuple[Dense, ...], effects: tuple[Effect, ...],
-                 rng: np.random.Generator) -> list[str]:
+def service_rows(
+    block: int,
+    scale: Scale,
+    dense: tuple[Dense, ...],
+    effects: tuple[Effect, ...],
+    rng: np.random.Generator,
+) -> list[str]:
     """`service,timestamp,rr,sr,mrt,count`: success rate drops and latency rises in network faults."""
     dense = tuple(d for d in dense if d.start < block + BLOCK and d.end > block)
     out = []
@@ -122,9 +148,14 @@ def service_rows(block: int, scale: Scale, dense: tuple[Dense, ...], effects: tu
         service = sid.rsplit("-", 1)[0]
         s = Series(sid, "sr")
         times = emit_times(s, block, scale, dense, service)
-        for t in (times.tolist() if times is not None else ()):
-            hit = [e for e in effects if e.covers(t) and any(p.startswith(service) for p in e.pods)
-                   and (e.reason in NETWORK_REASONS or e.reason == TERMINATION)]
+        for t in times.tolist() if times is not None else ():
+            hit = [
+                e
+                for e in effects
+                if e.covers(t)
+                and any(p.startswith(service) for p in e.pods)
+                and (e.reason in NETWORK_REASONS or e.reason == TERMINATION)
+            ]
             count = int(60 + rng.integers(0, 40))
             mrt = float(1.5 + 2.0 * rng.random())
             sr = rr = 100.0

@@ -8,12 +8,12 @@ on the same node in every generated dataset.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache
 
 from replaybed.compile.market.catalog import ALL_PODS, NODES
 
 
-@lru_cache(maxsize=None)
+@cache
 def placement(cloudbed: str) -> dict[str, str]:
     """Round-robin over the nodes in a per-cloudbed hash order: every node hosts 7 pods."""
     order = sorted(ALL_PODS, key=lambda pod: hashlib.sha256(f"{cloudbed}/{pod}".encode()).digest())

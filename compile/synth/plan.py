@@ -14,17 +14,28 @@ from replaybed.compile.synth.faults import CONTAINER_EFFECTS, MESH_EFFECTS, NODE
 from replaybed.compile.synth.scales import Scale
 
 CORE_CONTAINER = (
-    "container_cpu_usage_seconds", "container_memory_usage_MB", "container_fs_reads./dev/vda",
-    "container_fs_writes./dev/vda", "container_network_receive_packets.eth0", "container_network_transmit_packets.eth0",
+    "container_cpu_usage_seconds",
+    "container_memory_usage_MB",
+    "container_fs_reads./dev/vda",
+    "container_fs_writes./dev/vda",
+    "container_network_receive_packets.eth0",
+    "container_network_transmit_packets.eth0",
     "container_threads",
 )
-CORE_NODE = ("system.cpu.pct_usage", "system.mem.used", "system.io.r_s", "system.io.w_s", "system.disk.used")
+CORE_NODE = (
+    "system.cpu.pct_usage",
+    "system.mem.used",
+    "system.io.r_s",
+    "system.io.w_s",
+    "system.disk.used",
+)
 CORE_MESH = ("istio_requests.grpc.200.0.0", "istio_request_duration_milliseconds.grpc.200.0.0")
 
 
 @dataclass(frozen=True)
 class Dense:
     """One dense window: [start, end) at 60 s for `kpis` of `pods` / `nodes`."""
+
     start: int
     end: int
     pods: frozenset[str]
@@ -52,17 +63,29 @@ def dense_windows(effects: tuple[Effect, ...], scale: Scale) -> tuple[Dense, ...
         start, end = e.start - scale.dense_before, e.end + scale.dense_after
         if e.node:
             kpis = set(NODE_EFFECTS[e.reason]) | set(CORE_NODE)
-            out.append(Dense(start, end, frozenset(), frozenset({e.node, control_node(e)}), frozenset(), frozenset(kpis)))
+            out.append(
+                Dense(
+                    start,
+                    end,
+                    frozenset(),
+                    frozenset({e.node, control_node(e)}),
+                    frozenset(),
+                    frozenset(kpis),
+                )
+            )
         else:
             kpis = set(CONTAINER_EFFECTS.get(e.reason, {})) | set(MESH_EFFECTS.get(e.reason, {}))
             kpis |= set(CORE_CONTAINER) | set(CORE_MESH)
             pods = set(e.pods) | {control_pod(e)}
             services = {service_of(p) for p in pods}
-            out.append(Dense(start, end, frozenset(pods), frozenset(), frozenset(services), frozenset(kpis)))
+            out.append(
+                Dense(
+                    start, end, frozenset(pods), frozenset(), frozenset(services), frozenset(kpis)
+                )
+            )
     return tuple(out)
 
 
 def pinned_services(effect: Effect) -> tuple[str, ...]:
     """Services whose traffic a thinned scale routes through a fault's pods (none for node faults)."""
     return tuple(sorted({service_of(p) for p in effect.pods}))
-

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Scale:
     name: str
-    metric_step: int          # s between samples of every series outside dense windows
-    traces_per_min: float     # background traffic (trace roots per minute), all day
-    sparse_trace_step: int    # s between extra background traces when traces_per_min is 0 (0: none)
-    dense_before: int         # s of 60-s sampling and pinned traces before each fault
-    dense_after: int          # s after each fault's end
-    dense_trace_step: int     # s between pinned traces in a dense window (0: rely on background)
-    redis_log_step: int       # s between redis-cart persistence log groups
+    metric_step: int  # s between samples of every series outside dense windows
+    traces_per_min: float  # background traffic (trace roots per minute), all day
+    sparse_trace_step: int  # s between extra background traces when traces_per_min is 0 (0: none)
+    dense_before: int  # s of 60-s sampling and pinned traces before each fault
+    dense_after: int  # s after each fault's end
+    dense_trace_step: int  # s between pinned traces in a dense window (0: rely on background)
+    redis_log_step: int  # s between redis-cart persistence log groups
 
 
 SCALES = {

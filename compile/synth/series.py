@@ -10,17 +10,30 @@ the gateways; the error-code variants sit on one id each so every one of the 125
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from replaybed.compile.market.catalog import (
-    ALL_PODS, CANDIDATE_PODS, CONTAINER_KPIS, ISTIO_GATEWAYS, MESH_AGENT_KPIS, MESH_REQUEST_KPIS, MESH_TCP_KPIS,
-    NODE_KPIS, NODE_KPIS_300S, NODES, RUNTIME_IDS, RUNTIME_KPIS, service_of,
+    ALL_PODS,
+    CANDIDATE_PODS,
+    CONTAINER_KPIS,
+    ISTIO_GATEWAYS,
+    MESH_AGENT_KPIS,
+    MESH_REQUEST_KPIS,
+    MESH_TCP_KPIS,
+    NODE_KPIS,
+    NODE_KPIS_300S,
+    NODES,
+    RUNTIME_IDS,
+    RUNTIME_KPIS,
+    service_of,
 )
 from replaybed.compile.synth.placement import node_of
 from replaybed.compile.synth.topology import edges
 
 NORMAL_MESH = tuple(k for k in MESH_REQUEST_KPIS if k.endswith(".grpc.200.0.0")) + (
-    "istio_request_messages", "istio_response_messages")
+    "istio_request_messages",
+    "istio_response_messages",
+)
 TCP_NORMAL = tuple(k for k in MESH_TCP_KPIS if k.endswith(".-"))
 
 
@@ -33,26 +46,32 @@ class Series:
     step: int = 60
 
 
-@lru_cache(maxsize=None)
+@cache
 def pods_of(service: str) -> tuple[str, ...]:
     if service == "redis-cart":
         return ("redis-cart-0", "redis-cart2-0")
     return tuple(p for p in CANDIDATE_PODS if service_of(p) == service)
 
 
-@lru_cache(maxsize=None)
+@cache
 def container_series(cloudbed: str) -> tuple[Series, ...]:
-    return tuple(Series(f"{node_of(cloudbed, pod)}.{pod}", kpi, pod=pod, node=node_of(cloudbed, pod))
-                 for pod in ALL_PODS for kpi in CONTAINER_KPIS)
+    return tuple(
+        Series(f"{node_of(cloudbed, pod)}.{pod}", kpi, pod=pod, node=node_of(cloudbed, pod))
+        for pod in ALL_PODS
+        for kpi in CONTAINER_KPIS
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def node_series() -> tuple[Series, ...]:
-    return tuple(Series(node, kpi, node=node, step=300 if kpi in NODE_KPIS_300S else 60)
-                 for node in NODES for kpi in NODE_KPIS)
+    return tuple(
+        Series(node, kpi, node=node, step=300 if kpi in NODE_KPIS_300S else 60)
+        for node in NODES
+        for kpi in NODE_KPIS
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def runtime_series() -> tuple[Series, ...]:
     return tuple(Series(rid, kpi, pod=None) for rid in RUNTIME_IDS for kpi in RUNTIME_KPIS)
 
@@ -74,7 +93,7 @@ def _mesh_ids() -> list[tuple[str, str, tuple[str, ...]]]:
     return ids
 
 
-@lru_cache(maxsize=None)
+@cache
 def mesh_series() -> tuple[Series, ...]:
     ids = _mesh_ids()
     out = [Series(i, kpi, pod=pod) for i, pod, kpis in ids for kpi in kpis]

@@ -13,14 +13,22 @@ from dataclasses import dataclass
 from replaybed.compile.market.catalog import SERVICES
 
 GRPC_SERVICE = {
-    "cartservice": "CartService", "currencyservice": "CurrencyService", "productcatalogservice": "ProductCatalogService",
-    "recommendationservice": "RecommendationService", "adservice": "AdService", "checkoutservice": "CheckoutService",
-    "shippingservice": "ShippingService", "paymentservice": "PaymentService", "emailservice": "EmailService",
+    "cartservice": "CartService",
+    "currencyservice": "CurrencyService",
+    "productcatalogservice": "ProductCatalogService",
+    "recommendationservice": "RecommendationService",
+    "adservice": "AdService",
+    "checkoutservice": "CheckoutService",
+    "shippingservice": "ShippingService",
+    "paymentservice": "PaymentService",
+    "emailservice": "EmailService",
 }
 # server-side span flavour per service: (operation prefix, span type, ok status)
 SERVER_STYLE = {
-    "currencyservice": ("grpc.", "telemetry", "0"), "paymentservice": ("grpc.", "telemetry", "0"),
-    "emailservice": ("", "", "OK"), "recommendationservice": ("", "", "OK"),
+    "currencyservice": ("grpc.", "telemetry", "0"),
+    "paymentservice": ("grpc.", "telemetry", "0"),
+    "emailservice": ("", "", "OK"),
+    "recommendationservice": ("", "", "OK"),
 }
 DEFAULT_STYLE = ("", "rpc", "0")
 ERROR_CODES = ("2", "13", "9", "4", "1", "14")
@@ -31,7 +39,7 @@ OK_CODES = ("0", "Ok", "OK", "200")
 class Call:
     service: str
     method: str
-    children: tuple["Call", ...] = ()
+    children: tuple[Call, ...] = ()
 
 
 def _c(service: str, method: str, *children: Call) -> Call:
@@ -51,15 +59,41 @@ _RECOMMEND = _c("recommendationservice", "ListRecommendations", _LIST)
 TEMPLATES: tuple[tuple[str, tuple[Call, ...]], ...] = (
     ("/", (_CURRENCIES, _LIST, _GET_CART, _CONVERT, _CONVERT, _ADS)),
     ("/product/{id}", (_GET_PRODUCT, _CURRENCIES, _GET_CART, _CONVERT, _RECOMMEND, _ADS)),
-    ("/cart", (_CURRENCIES, _GET_CART, _RECOMMEND, _GET_PRODUCT, _c("shippingservice", "GetQuote"), _CONVERT)),
-    ("/cart/add", (_GET_PRODUCT, _c("cartservice", "AddItem", _c("redis", "HMSET"), _c("redis", "EXPIRE")))),
-    ("/cart/checkout", (
-        _c("checkoutservice", "PlaceOrder",
-           _GET_CART, _GET_PRODUCT, _CONVERT, _c("shippingservice", "GetQuote"), _CONVERT,
-           _c("paymentservice", "Charge"), _c("shippingservice", "ShipOrder"),
-           _c("cartservice", "EmptyCart", _c("redis", "HMSET"), _c("redis", "EXPIRE")),
-           _c("emailservice", "SendOrderConfirmation")),
-        _CURRENCIES, _RECOMMEND)),
+    (
+        "/cart",
+        (
+            _CURRENCIES,
+            _GET_CART,
+            _RECOMMEND,
+            _GET_PRODUCT,
+            _c("shippingservice", "GetQuote"),
+            _CONVERT,
+        ),
+    ),
+    (
+        "/cart/add",
+        (_GET_PRODUCT, _c("cartservice", "AddItem", _c("redis", "HMSET"), _c("redis", "EXPIRE"))),
+    ),
+    (
+        "/cart/checkout",
+        (
+            _c(
+                "checkoutservice",
+                "PlaceOrder",
+                _GET_CART,
+                _GET_PRODUCT,
+                _CONVERT,
+                _c("shippingservice", "GetQuote"),
+                _CONVERT,
+                _c("paymentservice", "Charge"),
+                _c("shippingservice", "ShipOrder"),
+                _c("cartservice", "EmptyCart", _c("redis", "HMSET"), _c("redis", "EXPIRE")),
+                _c("emailservice", "SendOrderConfirmation"),
+            ),
+            _CURRENCIES,
+            _RECOMMEND,
+        ),
+    ),
     ("/setCurrency", ()),
     ("/logout", ()),
 )
@@ -103,7 +137,11 @@ def templates_with(service: str) -> tuple[int, ...]:
     """Indexes of the templates whose calls reach `service` (the frontend is in all of them)."""
     if service == "frontend":
         return tuple(range(len(TEMPLATES)))
-    return tuple(i for i, (_, calls) in enumerate(TEMPLATES) if any(c.service == service for c in _walk(calls)))
+    return tuple(
+        i
+        for i, (_, calls) in enumerate(TEMPLATES)
+        if any(c.service == service for c in _walk(calls))
+    )
 
 
 def edges() -> tuple[tuple[str, str], ...]:

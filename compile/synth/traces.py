@@ -18,31 +18,47 @@ from replaybed.compile.market.catalog import service_of
 from replaybed.compile.synth.faults import TERMINATION, Effect
 from replaybed.compile.synth.series import pods_of
 from replaybed.compile.synth.topology import (
-    DEFAULT_STYLE, SERVER_STYLE, TEMPLATE_WEIGHTS, TEMPLATES, Call, client_operation, http_operation, server_operation,
+    DEFAULT_STYLE,
+    SERVER_STYLE,
+    TEMPLATE_WEIGHTS,
+    TEMPLATES,
+    Call,
+    client_operation,
+    http_operation,
+    server_operation,
 )
 
 SELF_US = {
-    "frontend": 900, "checkoutservice": 4000, "currencyservice": 120, "productcatalogservice": 250,
-    "cartservice": 1200, "recommendationservice": 2500, "adservice": 1400, "shippingservice": 180,
-    "paymentservice": 300, "emailservice": 1800, "redis": 350,
+    "frontend": 900,
+    "checkoutservice": 4000,
+    "currencyservice": 120,
+    "productcatalogservice": 250,
+    "cartservice": 1200,
+    "recommendationservice": 2500,
+    "adservice": 1400,
+    "shippingservice": 180,
+    "paymentservice": 300,
+    "emailservice": 1800,
+    "redis": 350,
 }
 
 
 @dataclass(frozen=True)
 class Event:
     """Something a pod would log: a served call (`ok`) or a call it could not make (`code`)."""
-    t: int              # epoch s
+
+    t: int  # epoch s
     pod: str
-    service: str        # callee service
+    service: str  # callee service
     method: str
-    peer: str           # the other pod (caller of a served call; the refused callee of a failed one)
-    code: str | None    # None for a served call, the gRPC status code of a failed one
+    peer: str  # the other pod (caller of a served call; the refused callee of a failed one)
+    code: str | None  # None for a served call, the gRPC status code of a failed one
 
 
 class TraceBuilder:
     def __init__(self, rng: np.random.Generator, effects: tuple[Effect, ...]):
         self.rng, self.effects = rng, effects
-        self.spans: list[tuple[int, str]] = []   # (start ms, csv row)
+        self.spans: list[tuple[int, str]] = []  # (start ms, csv row)
         self.events: list[Event] = []
 
     def _id(self, n: int) -> str:
@@ -70,7 +86,9 @@ class TraceBuilder:
         for call in calls:
             t = self._call(frontend, call, root, tid, t, pins) + int(self.rng.integers(20, 200))
         end = t + self._dur("frontend")
-        self._span(start_us, end - start_us, frontend, root, tid, "http", "200", http_operation(route), "")
+        self._span(
+            start_us, end - start_us, frontend, root, tid, "http", "200", http_operation(route), ""
+        )
 
     def _pick(self, service: str, pins: dict[str, tuple[str, ...]]) -> str:
         pool = pins.get(service) or pods_of(service)
@@ -92,7 +110,11 @@ class TraceBuilder:
         if fault == TERMINATION:
             code, dur = "14", int(rng.integers(800, 3000))
         elif fault == "container packet loss" and rng.random() < 0.35:
-            code, dur = ("4", int(rng.integers(200_000, 1_000_000))) if rng.random() < 0.5 else ("14", int(rng.integers(5_000, 40_000)))
+            code, dur = (
+                ("4", int(rng.integers(200_000, 1_000_000)))
+                if rng.random() < 0.5
+                else ("14", int(rng.integers(5_000, 40_000)))
+            )
         elif fault == "container network packet corruption" and rng.random() < 0.3:
             code, dur = ("13" if rng.random() < 0.6 else "2"), int(rng.integers(2_000, 20_000))
         if code is not None:
@@ -112,10 +134,14 @@ class TraceBuilder:
             t = self._call(callee, child, sid, tid, t, pins) + int(rng.integers(10, 120))
         s_end = t + self._dur(call.service)
         _, stype, sok = SERVER_STYLE.get(call.service, DEFAULT_STYLE)
-        self._span(s_start, s_end - s_start, callee, sid, tid, stype, sok, server_operation(call), cid)
+        self._span(
+            s_start, s_end - s_start, callee, sid, tid, stype, sok, server_operation(call), cid
+        )
         end = s_end + net - net // 2
         self._span(start, end - start, caller, cid, tid, ctype, cok, client_operation(call), parent)
-        self.events.append(Event(s_start // 1_000_000, callee, call.service, call.method, caller, None))
+        self.events.append(
+            Event(s_start // 1_000_000, callee, call.service, call.method, caller, None)
+        )
         return end
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -36,7 +36,11 @@ def decimals(kpi: str) -> int:
     """How many decimals the real exporters print for this kind of KPI."""
     if "MB" in kpi or "seconds" in kpi or "_load" in kpi:
         return 5
-    if "pct" in kpi or "useage" in kpi or kpi.startswith(("system.cpu", "system.io", "system.load")):
+    if (
+        "pct" in kpi
+        or "useage" in kpi
+        or kpi.startswith(("system.cpu", "system.io", "system.load"))
+    ):
         return 2
     return 3
 
@@ -52,27 +56,48 @@ def baseline(kpi: str, cmdb: str) -> float:
         return round(5 + 60 * u, 2)
     if kpi.startswith("system.load") or "load_average" in kpi:
         return 0.2 + 3 * u
-    if "MB" in kpi or "memory" in kpi or "bytes" in kpi or "Memory" in kpi or "mem." in kpi or "disk" in kpi:
-        return 10 ** (1.5 + 2 * u) * (1048576 if not ("MB" in kpi or kpi.startswith("system.")) else 1)
+    if (
+        "MB" in kpi
+        or "memory" in kpi
+        or "bytes" in kpi
+        or "Memory" in kpi
+        or "mem." in kpi
+        or "disk" in kpi
+    ):
+        return 10 ** (1.5 + 2 * u) * (
+            1048576 if not ("MB" in kpi or kpi.startswith("system.")) else 1
+        )
     return 10 ** (0.5 + 2 * u)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _profile(kpi: str, cmdb: str) -> tuple[float, bool, float, int]:
     """(baseline, constant?, phase, decimals) of a series, computed once per series."""
     base = baseline(kpi, cmdb)
-    return base, base == 0.0 or bool(_CONSTANT.search(kpi)), 2 * math.pi * _unit("phase", kpi, cmdb), decimals(kpi)
+    return (
+        base,
+        base == 0.0 or bool(_CONSTANT.search(kpi)),
+        2 * math.pi * _unit("phase", kpi, cmdb),
+        decimals(kpi),
+    )
 
 
-def series_values(kpi: str, cmdb: str, times: np.ndarray, rng: np.random.Generator,
-                  factor: np.ndarray | None = None) -> np.ndarray:
+def series_values(
+    kpi: str,
+    cmdb: str,
+    times: np.ndarray,
+    rng: np.random.Generator,
+    factor: np.ndarray | None = None,
+) -> np.ndarray:
     """Values of one series at `times` (epoch s); `factor` multiplies them where a fault is active."""
     base, constant, phase, places = _profile(kpi, cmdb)
     if kpi == "container_last_seen":
         return times.astype(np.float64)
     if base == 0.0 and factor is not None and (factor != 1.0).any():
         # an error/drop counter that is zero in normal operation jumps to a small count in a fault
-        values = np.where(factor != 1.0, np.round(factor / 40 * (1 + 0.3 * rng.random(len(times))), 0), 0.0)
+        values = np.where(
+            factor != 1.0, np.round(factor / 40 * (1 + 0.3 * rng.random(len(times))), 0), 0.0
+        )
         return values
     if constant:
         return np.full(len(times), round(base, places))

@@ -13,10 +13,20 @@ from replaybed.k8s.aiopslab.problems import TASKS
 
 
 @click.command("problems")
-@click.option("--store", "store_url", envvar="REPLAYBED_STORE", required=True,
-              help="Store URL (directory, file://, s3://); env REPLAYBED_STORE.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write problems.json here (default: standard output).")
+@click.option(
+    "--store",
+    "store_url",
+    envvar="REPLAYBED_STORE",
+    required=True,
+    help="Store URL (directory, file://, s3://); env REPLAYBED_STORE.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write problems.json here (default: standard output).",
+)
 def problems(store_url: str, output: Path | None) -> None:
     """Write the AIOpsLab problems (Detection/Localization/Analysis) of every compiled scenario."""
     store = Store.open(store_url)

@@ -9,8 +9,14 @@ from __future__ import annotations
 from replaybed.k8s.errors import DeployConfigError
 
 SYSTEM_LEVELS = ("Hardware", "Operating System", "Virtualization", "Application")
-FAULT_TYPES = ("Misconfiguration", "Code Defect", "Authentication Issue", "Network/Storage Issue",
-               "Operation Error", "Dependency Problem")
+FAULT_TYPES = (
+    "Misconfiguration",
+    "Code Defect",
+    "Authentication Issue",
+    "Network/Storage Issue",
+    "Operation Error",
+    "Dependency Problem",
+)
 
 ANALYSIS_LABELS: dict[str, tuple[str, str]] = {
     "container CPU load": ("Virtualization", "Operation Error"),

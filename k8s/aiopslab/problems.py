@@ -44,7 +44,9 @@ class Problem:
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
-            raise DeployConfigError(f"problem {self.id}: task {self.task!r}, expected one of {TASKS}")
+            raise DeployConfigError(
+                f"problem {self.id}: task {self.task!r}, expected one of {TASKS}"
+            )
         if not self.answers:
             raise DeployConfigError(f"problem {self.id}: no expected answer")
 
@@ -56,7 +58,9 @@ class Problem:
     @classmethod
     def from_dict(cls, obj: Any, where: str) -> Problem:
         if not isinstance(obj, dict):
-            raise DeployConfigError(f"{where}: a problem must be a JSON object, got {type(obj).__name__}")
+            raise DeployConfigError(
+                f"{where}: a problem must be a JSON object, got {type(obj).__name__}"
+            )
         try:
             return cls(**{**obj, "answers": tuple(obj["answers"])})
         except (KeyError, TypeError) as exc:
@@ -77,7 +81,9 @@ def accepted_components(level: str, component: str) -> tuple[str, ...]:
         return tuple(sorted({component, service_of(component)}))
     if level in ("service", "node"):
         return (component,)
-    raise DeployConfigError(f"fault component {component!r}: level {level!r}, expected pod, service or node")
+    raise DeployConfigError(
+        f"fault component {component!r}: level {level!r}, expected pod, service or node"
+    )
 
 
 def short_cloudbed(system: str) -> str:
@@ -95,15 +101,32 @@ def problems_of(manifest: Manifest) -> list[Problem]:
     common = dict(scenario=str(sid), namespace=manifest.namespace, cloudbed=sid.system)
     fault = manifest.fault
     if fault is None:
-        return [Problem(problem_id(sid.system, "detection", sid.name), task="detection", answers=("No",), **common)]
-    truth = dict(level=fault.level, component=fault.component, reason=fault.reason, fault_time=fault.datetime)
+        return [
+            Problem(
+                problem_id(sid.system, "detection", sid.name),
+                task="detection",
+                answers=("No",),
+                **common,
+            )
+        ]
+    truth = dict(
+        level=fault.level, component=fault.component, reason=fault.reason, fault_time=fault.datetime
+    )
     answers = {
         "detection": ("Yes",),
         "localization": accepted_components(fault.level, fault.component),
         "analysis": analysis_labels(fault.reason, where=f"scenario {sid}"),
     }
-    return [Problem(problem_id(sid.system, task, sid.name), task=task, answers=answers[task], **common, **truth)
-            for task in TASKS]
+    return [
+        Problem(
+            problem_id(sid.system, task, sid.name),
+            task=task,
+            answers=answers[task],
+            **common,
+            **truth,
+        )
+        for task in TASKS
+    ]
 
 
 def problems_from_manifests(manifests: Iterable[Manifest]) -> list[Problem]:

@@ -41,8 +41,12 @@ def loads(data: bytes | str, where: str = "problems.json") -> list[Problem]:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DeployConfigError(f"{where}: not valid JSON ({exc})") from None
-    if not isinstance(obj, dict) or obj.get("schema") != SCHEMA or not isinstance(obj.get("problems"), list):
-        raise DeployConfigError(f"{where}: expected {{\"schema\": {SCHEMA}, \"problems\": [...]}}")
+    if (
+        not isinstance(obj, dict)
+        or obj.get("schema") != SCHEMA
+        or not isinstance(obj.get("problems"), list)
+    ):
+        raise DeployConfigError(f'{where}: expected {{"schema": {SCHEMA}, "problems": [...]}}')
     return [Problem.from_dict(p, f"{where}: problems[{i}]") for i, p in enumerate(obj["problems"])]
 
 

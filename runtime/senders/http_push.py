@@ -13,8 +13,10 @@ from replaybed.runtime.report import Report
 from replaybed.runtime.transport import Transport
 
 PROM_HEADERS = {
-    "Content-Encoding": "snappy", "Content-Type": "application/x-protobuf",
-    "User-Agent": f"replaybed/{__version__}", "X-Prometheus-Remote-Write-Version": "0.1.0",
+    "Content-Encoding": "snappy",
+    "Content-Type": "application/x-protobuf",
+    "User-Agent": f"replaybed/{__version__}",
+    "X-Prometheus-Remote-Write-Version": "0.1.0",
 }
 JAEGER_HEADERS = {"Content-Type": "application/x-thrift", "User-Agent": f"replaybed/{__version__}"}
 
@@ -22,10 +24,26 @@ JAEGER_HEADERS = {"Content-Type": "application/x-thrift", "User-Agent": f"replay
 class Pusher:
     """Sends one request body and books the outcome in the report."""
 
-    def __init__(self, url: str | None, headers: dict[str, str], transport: Transport | None, clock: Clock,
-                 report: Report, policy: retry.Policy, out=None, ok_status=range(200, 300), compress=False):
+    def __init__(
+        self,
+        url: str | None,
+        headers: dict[str, str],
+        transport: Transport | None,
+        clock: Clock,
+        report: Report,
+        policy: retry.Policy,
+        out=None,
+        ok_status=range(200, 300),
+        compress=False,
+    ):
         self.url, self.headers, self.transport, self.clock = url, headers, transport, clock
-        self.report, self.policy, self.out, self.ok_status, self.compress = report, policy, out, ok_status, compress
+        self.report, self.policy, self.out, self.ok_status, self.compress = (
+            report,
+            policy,
+            out,
+            ok_status,
+            compress,
+        )
 
     def push(self, body: bytes, items: int) -> None:
         if self.compress:
@@ -37,7 +55,9 @@ class Pusher:
             self.out.write(struct.pack("<I", len(body)) + body)
             self.report.items += items
             return
-        outcome = retry.send(self.transport, self.url, self.headers, body, self.clock, self.policy, self.ok_status)
+        outcome = retry.send(
+            self.transport, self.url, self.headers, body, self.clock, self.policy, self.ok_status
+        )
         self.report.retried += outcome.retries
         if outcome.ok:
             self.report.items += items

@@ -24,9 +24,11 @@ pytestmark = pytest.mark.bench
 # medians of this many side-by-side rounds (REPLAYBED_BENCH_ROUNDS=1 for a quick look at `full`)
 ROUNDS = int(os.environ.get("REPLAYBED_BENCH_ROUNDS", "3"))
 CLOUDBED, DAY = "cloudbed-1", "2022_03_20"
-PROBE = ("import resource, runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
-         "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
-         "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n")
+PROBE = (
+    "import resource, runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
+    "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
+    "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n"
+)
 
 
 def _in_day(r):
@@ -45,13 +47,28 @@ def test_compile_vs_pyarrow_read(small_day, tmp_path):
         t = time.perf_counter()
         for f in files:
             opts = pacsv.ParseOptions(newlines_in_values=f.name.startswith("log"))
-            for _ in pacsv.open_csv(f, parse_options=opts, read_options=pacsv.ReadOptions(block_size=64 << 20)):
+            for _ in pacsv.open_csv(
+                f, parse_options=opts, read_options=pacsv.ReadOptions(block_size=64 << 20)
+            ):
                 pass
         read_s.append(time.perf_counter() - t)
         store = tmp_path / f"store{i}"
         t = time.perf_counter()
-        run = subprocess.run([sys.executable, "-c", PROBE, "compile", str(small_day), "--store", str(store), *args, "--json"],
-                             capture_output=True, text=True)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                PROBE,
+                "compile",
+                str(small_day),
+                "--store",
+                str(store),
+                *args,
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+        )
         compile_s.append(time.perf_counter() - t)
         assert run.returncode == 0, run.stderr[-2000:]
         peaks.append(int(run.stderr.rsplit("PEAK_KB", 1)[1].split()[0]))
@@ -59,8 +76,10 @@ def test_compile_vs_pyarrow_read(small_day, tmp_path):
     stored = sum(p.stat().st_size for p in (tmp_path / "store0").rglob("*") if p.is_file())
     mid = len(compile_s) // 2
     ratio = sorted(compile_s)[mid] / sorted(read_s)[mid]
-    print(f"\ncompile bench ({small_day.name}: {raw_bytes / 1e6:.0f} MB CSV, {len(scenarios)} scenarios): "
-          f"pyarrow read {sorted(read_s)[mid]:.2f} s, compile {sorted(compile_s)[mid]:.2f} s -> {ratio:.1f}x (target <= 3x); "
-          f"peak RSS {max(peaks) / 1024:.0f} MB (target <= 2500); stored {stored / 1e6:.1f} MB = "
-          f"{100 * stored / raw_bytes:.1f} % of the day's CSV (target <= 10 %); parts {summary['parts']}, "
-          f"dedup ratio {summary['dedup_ratio']}")
+    print(
+        f"\ncompile bench ({small_day.name}: {raw_bytes / 1e6:.0f} MB CSV, {len(scenarios)} scenarios): "
+        f"pyarrow read {sorted(read_s)[mid]:.2f} s, compile {sorted(compile_s)[mid]:.2f} s -> {ratio:.1f}x (target <= 3x); "
+        f"peak RSS {max(peaks) / 1024:.0f} MB (target <= 2500); stored {stored / 1e6:.1f} MB = "
+        f"{100 * stored / raw_bytes:.1f} % of the day's CSV (target <= 10 %); parts {summary['parts']}, "
+        f"dedup ratio {summary['dedup_ratio']}"
+    )

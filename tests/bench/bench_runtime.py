@@ -22,8 +22,8 @@ import urllib.request
 
 import cramjam
 import pytest
+from support.prometheus import Prometheus
 
-from replaybed.artifacts.store import Store
 from replaybed.compile import metric_names
 from replaybed.compile.market import catalog
 from replaybed.compile.market.records import vendored
@@ -31,25 +31,42 @@ from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.runtime import patch
 from replaybed.runtime.source import open_source
 from replaybed.schemas import wire
-from support.prometheus import Prometheus
 
 pytestmark = pytest.mark.bench
 # medians of this many side-by-side rounds (REPLAYBED_BENCH_ROUNDS=1 for a quick look at `full`)
 ROUNDS = int(os.environ.get("REPLAYBED_BENCH_ROUNDS", "3"))
-PEAK = ("import runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
-        "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
-        "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n")
+PEAK = (
+    "import runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
+    "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
+    "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n"
+)
 CLOUDBED, DAY = "cloudbed-1", "2022_03_20"
 
 
 @pytest.fixture(scope="module")
 def compiled(small_day, tmp_path_factory):
     lo, hi = catalog.day_start(DAY), catalog.day_start(DAY) + 86400
-    record = next(r for r, _ in vendored(CLOUDBED) if lo <= r.timestamp - 3600 and r.timestamp + 1800 < hi)
+    record = next(
+        r for r, _ in vendored(CLOUDBED) if lo <= r.timestamp - 3600 and r.timestamp + 1800 < hi
+    )
     store = tmp_path_factory.mktemp("rt") / "store"
     scenario = f"{CLOUDBED}/{record.row:03d}"
-    subprocess.run([sys.executable, "-m", "replaybed", "compile", str(small_day), "--store", str(store),
-                    "--scenario", scenario, "--json"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "replaybed",
+            "compile",
+            str(small_day),
+            "--store",
+            str(store),
+            "--scenario",
+            scenario,
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return small_day, store, scenario
 
 
@@ -89,7 +106,13 @@ def _csv_bodies(dataset, m):
     folder = dataset / "Market" / CLOUDBED / "telemetry" / DAY
     by_ts: dict[int, list] = {}
     ns = f"openrca-{CLOUDBED}"
-    for name in ("metric_container", "metric_mesh", "metric_node", "metric_runtime", "metric_service"):
+    for name in (
+        "metric_container",
+        "metric_mesh",
+        "metric_node",
+        "metric_runtime",
+        "metric_service",
+    ):
         with open(folder / catalog.FILES[name], newline="") as fh:
             reader = csv.reader(fh)
             next(reader)
@@ -98,11 +121,15 @@ def _csv_bodies(dataset, m):
                     t = int(row[1]) * 1000
                     if lo <= t < hi:
                         for col, v in zip(SERVICE_COLUMNS, row[2:]):
-                            by_ts.setdefault(t, []).append((metric_names.service(row[0], col, ns), float(v)))
+                            by_ts.setdefault(t, []).append(
+                                (metric_names.service(row[0], col, ns), float(v))
+                            )
                     continue
                 t = int(row[0]) * 1000
                 if lo <= t < hi:
-                    by_ts.setdefault(t, []).append((metric_names.MAPPERS[name](row[1], row[2], ns), float(row[3])))
+                    by_ts.setdefault(t, []).append(
+                        (metric_names.MAPPERS[name](row[1], row[2], ns), float(row[3]))
+                    )
     samples = 0
     for t in sorted(by_ts):
         req = msgs.WriteRequest()
@@ -119,14 +146,25 @@ def _csv_bodies(dataset, m):
         next(reader)
         for ts, pod, sid, tid, dur, typ, status, op, parent in reader:
             if lo <= int(ts) < hi:
-                span = ttypes.Span(traceIdLow=_s(tid[16:]), traceIdHigh=_s(tid[:16]), spanId=_s(sid),
-                                   parentSpanId=_s(parent) if parent else 0, operationName=op, flags=1,
-                                   startTime=(int(ts) + 10**9) * 1000, duration=int(dur),
-                                   tags=[ttypes.Tag(key="status.code", vType=0, vStr=status)])
+                span = ttypes.Span(
+                    traceIdLow=_s(tid[16:]),
+                    traceIdHigh=_s(tid[:16]),
+                    spanId=_s(sid),
+                    parentSpanId=_s(parent) if parent else 0,
+                    operationName=op,
+                    flags=1,
+                    startTime=(int(ts) + 10**9) * 1000,
+                    duration=int(dur),
+                    tags=[ttypes.Tag(key="status.code", vType=0, vStr=status)],
+                )
                 batches.setdefault((pod, int(ts) // 60000), []).append(span)
     spans = 0
     for (pod, _), spans_of in batches.items():
-        wire.encode_batch(ttypes.Batch(process=ttypes.Process(serviceName=catalog.service_of(pod)), spans=spans_of))
+        wire.encode_batch(
+            ttypes.Batch(
+                process=ttypes.Process(serviceName=catalog.service_of(pod)), spans=spans_of
+            )
+        )
         spans += len(spans_of)
     return samples, spans
 
@@ -149,9 +187,11 @@ def test_patch_path_vs_building_from_csv(compiled):
     assert (samples, spans) == (b_samples, b_spans) == (m.counts.samples, m.counts.spans)
     rate = sorted(_patch_only(store, scenario) for _ in range(3))[1]
     a, b = sorted(rt)[len(rt) // 2], sorted(base)[len(base) // 2]
-    print(f"\nruntime bench ({scenario}, {samples} samples, {spans} spans): runtime path {a:.3f} s, "
-          f"from CSV with protobuf/thrift {b:.3f} s -> {b / a:.0f}x cheaper (target >= 30x); "
-          f"metric patching alone {rate / 1e6:.1f} M samples/s (target >= 10 M)")
+    print(
+        f"\nruntime bench ({scenario}, {samples} samples, {spans} spans): runtime path {a:.3f} s, "
+        f"from CSV with protobuf/thrift {b:.3f} s -> {b / a:.0f}x cheaper (target >= 30x); "
+        f"metric patching alone {rate / 1e6:.1f} M samples/s (target >= 10 M)"
+    )
 
 
 def test_wall_time_until_the_history_is_queryable(compiled, tmp_path):
@@ -162,8 +202,26 @@ def test_wall_time_until_the_history_is_queryable(compiled, tmp_path):
         m = src.manifest
         src.close()
         t = time.perf_counter()
-        run = subprocess.run([sys.executable, "-c", PEAK, "run", "metrics", "--scenario", scenario, "--store",
-                              str(store), "--prometheus", prom.url, "--anchor", "end", "--json"], capture_output=True, text=True)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                PEAK,
+                "run",
+                "metrics",
+                "--scenario",
+                scenario,
+                "--store",
+                str(store),
+                "--prometheus",
+                prom.url,
+                "--anchor",
+                "end",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+        )
         peak_mb = int(run.stderr.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
         pushed = time.perf_counter() - t
         assert run.returncode == 0, run.stderr
@@ -172,13 +230,17 @@ def test_wall_time_until_the_history_is_queryable(compiled, tmp_path):
         query = f'{{namespace="openrca-{CLOUDBED}"}}[{minutes}m]'
         at = (m.origin_ms + m.window.end_ms + json.loads(run.stdout)["offset_ms"]) / 1000
         while True:
-            url = f"{prom.url}/api/v1/query?" + urllib.parse.urlencode({"query": query, "time": f"{at:.3f}"})
+            url = f"{prom.url}/api/v1/query?" + urllib.parse.urlencode(
+                {"query": query, "time": f"{at:.3f}"}
+            )
             result = json.load(urllib.request.urlopen(url, timeout=60))["data"]["result"]
             if sum(len(r["values"]) for r in result) >= m.counts.samples:
                 break
             time.sleep(0.05)
         total = time.perf_counter() - t
-        print(f"\nprometheus bench ({scenario}, {m.counts.samples} samples): pushed in {pushed:.2f} s, "
-              f"whole history queryable after {total:.2f} s (process start included); replayer peak RSS {peak_mb:.0f} MB")
+        print(
+            f"\nprometheus bench ({scenario}, {m.counts.samples} samples): pushed in {pushed:.2f} s, "
+            f"whole history queryable after {total:.2f} s (process start included); replayer peak RSS {peak_mb:.0f} MB"
+        )
     finally:
         prom.stop()

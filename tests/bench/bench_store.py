@@ -19,10 +19,10 @@ import statistics
 from pathlib import Path
 
 import pytest
+from support.rgw import open_store, rgw, rgw_env  # noqa: F401  (fixtures)
 
 from replaybed.artifacts import listing, reach, transfer
 from replaybed.artifacts.store import Store
-from support.rgw import open_store, rgw, rgw_env  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.bench
 RUNS = int(os.environ.get("REPLAYBED_BENCH_RUNS", "3"))
@@ -58,15 +58,20 @@ def test_cp_throughput_and_dedup(scale, rgw_env, tmp_path_factory):
         assert down[-1].copied == totals["blobs"] and len(down[-1].scenarios) == totals["scenarios"]
         s3.close()
     figures = {
-        "scale": scale, "scenarios": totals["scenarios"], "blobs": totals["blobs"],
-        "unique_mb": round(totals["unique_bytes"] / 1e6, 2), "referenced_mb": round(totals["referenced_bytes"] / 1e6, 2),
-        "raw_mb": round(totals["raw_bytes"] / 1e6, 2), "dedup_ratio": totals["dedup_ratio"],
+        "scale": scale,
+        "scenarios": totals["scenarios"],
+        "blobs": totals["blobs"],
+        "unique_mb": round(totals["unique_bytes"] / 1e6, 2),
+        "referenced_mb": round(totals["referenced_bytes"] / 1e6, 2),
+        "raw_mb": round(totals["raw_bytes"] / 1e6, 2),
+        "dedup_ratio": totals["dedup_ratio"],
         "file_to_s3_mb_s": round(statistics.median(r.to_dict()["mb_per_s"] for r in up), 2),
         "s3_to_file_mb_s": round(statistics.median(r.to_dict()["mb_per_s"] for r in down), 2),
         "file_to_s3_blobs_s": round(statistics.median(r.copied / r.seconds for r in up), 1),
         "s3_to_file_blobs_s": round(statistics.median(r.copied / r.seconds for r in down), 1),
         "file_to_s3_s": round(statistics.median(r.seconds for r in up), 2),
         "s3_to_file_s": round(statistics.median(r.seconds for r in down), 2),
-        "runs": RUNS, "jobs": 8,
+        "runs": RUNS,
+        "jobs": 8,
     }
     print(f"\nstore cp bench: {json.dumps(figures)}")

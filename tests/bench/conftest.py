@@ -15,7 +15,9 @@ from replaybed.compile.synth.generate import Request, generate
 def small_day() -> Path:
     """cloudbed-1, 2022_03_20 at REPLAYBED_BENCH_SCALE (default small; `full` is the real volume)."""
     scale = os.environ.get("REPLAYBED_BENCH_SCALE", "small")
-    root = Path(os.environ.get("REPLAYBED_BENCH_DIR", Path(tempfile.gettempdir()) / "replaybed-bench"))
+    root = Path(
+        os.environ.get("REPLAYBED_BENCH_DIR", Path(tempfile.gettempdir()) / "replaybed-bench")
+    )
     out = root / f"{scale}-cloudbed-1-2022_03_20"
     if not (out / "Market").exists():
         generate(Request(out, scale, 0, ("cloudbed-1",), ("2022_03_20",)))

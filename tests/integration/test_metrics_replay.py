@@ -8,24 +8,37 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from support.prometheus import Prometheus
 
 from replaybed.artifacts import bundle
 from replaybed.schemas import wire
 from replaybed.schemas.framing import decode_part
 from replaybed.schemas.scenario_id import ScenarioId
-from support.prometheus import Prometheus
 
 pytestmark = pytest.mark.integration
 SCENARIO = "cloudbed-1/000"
 
 
 def _run(store, url, *extra):
-    cmd = [sys.executable, "-m", "replaybed", "run", "metrics", "--scenario", SCENARIO, "--store", str(store.backend.root),
-           "--prometheus", url, "--json", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "replaybed",
+        "run",
+        "metrics",
+        "--scenario",
+        SCENARIO,
+        "--store",
+        str(store.backend.root),
+        "--prometheus",
+        url,
+        "--json",
+        *extra,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
@@ -45,8 +58,11 @@ def _stored(prom, m, shift_ms):
     end_s = (m.origin_ms + m.window.end_ms + shift_ms) / 1000
     minutes = (m.window.end_ms - m.window.start_ms) // 60_000 + 1
     result = prom.query(f'{{namespace="{m.namespace}"}}[{minutes}m]', at_s=end_s)
-    return {(tuple(sorted(r["metric"].items())), int(round(float(t) * 1000)), float(v))
-            for r in result for t, v in r["values"]}
+    return {
+        (tuple(sorted(r["metric"].items())), int(round(float(t) * 1000)), float(v))
+        for r in result
+        for t, v in r["values"]
+    }
 
 
 @pytest.fixture
@@ -71,10 +87,28 @@ def test_every_sample_is_queryable_exactly_shifted(tiny_store, prometheus):
 
 def test_a_prometheus_that_comes_up_late_gets_everything(tiny_store, prometheus):
     prometheus.stop()
-    anchor = (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat()
-    proc = subprocess.Popen([sys.executable, "-m", "replaybed", "run", "metrics", "--scenario", SCENARIO,
-                             "--store", str(tiny_store.backend.root), "--prometheus", prometheus.url, "--json",
-                             "--anchor", anchor], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    anchor = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "replaybed",
+            "run",
+            "metrics",
+            "--scenario",
+            SCENARIO,
+            "--store",
+            str(tiny_store.backend.root),
+            "--prometheus",
+            prometheus.url,
+            "--json",
+            "--anchor",
+            anchor,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(3)
     assert proc.poll() is None, "the replay must wait for a refused connection, not give up"
     prometheus.start()
@@ -82,7 +116,9 @@ def test_a_prometheus_that_comes_up_late_gets_everything(tiny_store, prometheus)
     assert proc.returncode == 0, err
     report = json.loads(out)
     m, expected = _expected(tiny_store, report["offset_ms"])
-    assert _stored(prometheus, m, report["offset_ms"]) >= {e for e in expected if e[1] <= time.time() * 1000}
+    assert _stored(prometheus, m, report["offset_ms"]) >= {
+        e for e in expected if e[1] <= time.time() * 1000
+    }
     assert report["retried"] >= 1
 
 
@@ -106,8 +142,12 @@ class FlakyProxy:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                req = urllib.request.Request(target + self.path, data=body, method="POST",
-                                             headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+                req = urllib.request.Request(
+                    target + self.path,
+                    data=body,
+                    method="POST",
+                    headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+                )
                 try:
                     with urllib.request.urlopen(req, timeout=30) as r:
                         status, answer = r.status, r.read()
@@ -139,7 +179,7 @@ def test_429_and_503_are_retried_and_nothing_is_lost(tiny_store, prometheus):
 
 def test_a_too_old_sample_is_reported_not_retried_forever(tiny_store, prometheus):
     assert _run(tiny_store, prometheus.url, "--anchor", "end").returncode == 0
-    ancient = (datetime.now(timezone.utc) - timedelta(hours=8)).isoformat()
+    ancient = (datetime.now(UTC) - timedelta(hours=8)).isoformat()
     began = time.monotonic()
     done = _run(tiny_store, prometheus.url, "--anchor", ancient)
     assert time.monotonic() - began < 60

@@ -35,7 +35,11 @@ runpy.run_module("replaybed", run_name="__main__")
 def _site_size(venv: Path) -> int:
     site = next(venv.glob("lib/python3*/site-packages"))
     skip = {"pip", "setuptools", "_distutils_hack"}
-    return sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and p.relative_to(site).parts[0].split("-")[0] not in skip)
+    return sum(
+        p.stat().st_size
+        for p in site.rglob("*")
+        if p.is_file() and p.relative_to(site).parts[0].split("-")[0] not in skip
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,28 +56,62 @@ def image(tmp_path_factory):
         (src / stub / "__init__.py").write_text('"""not in the runtime image"""\n')
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    pip = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+    ]
     subprocess.run([*pip, str(src)], check=True, capture_output=True)
     return venv
 
 
 def test_the_runtime_replays_from_a_bare_install(image, tiny_store, tmp_path):
-    freeze = subprocess.run([str(image / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    freeze = subprocess.run(
+        [str(image / "bin" / "python"), "-m", "pip", "freeze"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     names = {line.split("==")[0].lower() for line in freeze.splitlines() if line}
     assert not names & {"pyarrow", "numpy", "boto3", "kubernetes", "protobuf", "thrift"}, names
     probe = tmp_path / "probe.py"
     probe.write_text(PROBE.format(heavy=set(h.split(".")[0] for h in HEAVY)))
     results = {}
-    for kind, extra in (("metrics", ["--out", str(tmp_path / "m.bin")]), ("traces", ["--out", str(tmp_path / "t.bin")]),
-                        ("logs", ["--pod", "frontend-0", "--out", str(tmp_path / "l.txt")])):
-        run = subprocess.run([str(image / "bin" / "python"), str(probe), "run", kind, "--scenario", "cloudbed-1/000",
-                              "--store", str(tiny_store.backend.root), "--anchor", "end", "--json", *extra],
-                             capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""})
+    for kind, extra in (
+        ("metrics", ["--out", str(tmp_path / "m.bin")]),
+        ("traces", ["--out", str(tmp_path / "t.bin")]),
+        ("logs", ["--pod", "frontend-0", "--out", str(tmp_path / "l.txt")]),
+    ):
+        run = subprocess.run(
+            [
+                str(image / "bin" / "python"),
+                str(probe),
+                "run",
+                kind,
+                "--scenario",
+                "cloudbed-1/000",
+                "--store",
+                str(tiny_store.backend.root),
+                "--anchor",
+                "end",
+                "--json",
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": ""},
+        )
         assert run.returncode == 0, run.stderr
         probe_line = json.loads(run.stderr.strip().splitlines()[-1])
         assert probe_line["heavy"] == [], f"{kind} imported {probe_line['heavy']}"
         results[kind] = probe_line["max_rss_kb"]
     size_mb = _site_size(image) / 1e6
-    print(f"\nruntime install: {size_mb:.1f} MB in site-packages (target <= 40 MB); peak RSS per command (MB): "
-          + ", ".join(f"{k} {v / 1024:.0f}" for k, v in results.items()))
+    print(
+        f"\nruntime install: {size_mb:.1f} MB in site-packages (target <= 40 MB); peak RSS per command (MB): "
+        + ", ".join(f"{k} {v / 1024:.0f}" for k, v in results.items())
+    )
     assert size_mb <= 40

@@ -6,13 +6,13 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from support.bundles import fill, snapshot
+from support.rgw import free_port, open_store, rgw, rgw_env  # noqa: F401  (fixtures)
 
 from replaybed.artifacts import transfer, verify
 from replaybed.artifacts.errors import BucketMissing, CredentialsRejected, StoreUnavailable
 from replaybed.artifacts.store import Store
 from replaybed.main import cli
-from support.bundles import fill, snapshot
-from support.rgw import free_port, open_store, rgw, rgw_env  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -25,13 +25,18 @@ def test_server_down_at_start_fails_fast_naming_the_endpoint(rgw_env):
         list(store.refs())
     assert time.monotonic() - started < 15
     result = CliRunner().invoke(cli, ["store", "ls", "s3://bundles/x", "--endpoint-url", endpoint])
-    assert result.exit_code == 1 and f"error: s3://bundles/x/refs/: cannot list: S3 endpoint {endpoint}" in result.output
+    assert (
+        result.exit_code == 1
+        and f"error: s3://bundles/x/refs/: cannot list: S3 endpoint {endpoint}" in result.output
+    )
 
 
 def test_wrong_credentials_are_named_as_such(rgw_env, monkeypatch):
     bucket = rgw_env.new_bucket()
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
-    with pytest.raises(CredentialsRejected, match="rejected the credentials.*SignatureDoesNotMatch"):
+    with pytest.raises(
+        CredentialsRejected, match="rejected the credentials.*SignatureDoesNotMatch"
+    ):
         open_store(rgw_env, bucket).put_blob(b"x")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "nobody")
     with pytest.raises(CredentialsRejected, match="InvalidAccessKeyId"):
@@ -39,12 +44,21 @@ def test_wrong_credentials_are_named_as_such(rgw_env, monkeypatch):
 
 
 def test_missing_bucket_says_how_to_create_it(rgw_env, tmp_path):
-    with pytest.raises(BucketMissing, match=r"bucket 'no-such-bucket' does not exist.*aws s3 mb s3://no-such-bucket"):
+    with pytest.raises(
+        BucketMissing,
+        match=r"bucket 'no-such-bucket' does not exist.*aws s3 mb s3://no-such-bucket",
+    ):
         list(open_store(rgw_env, "no-such-bucket").refs())
     src = str(tmp_path / "src")
     fill(Store.open(src), scenarios=1, parts=1, part_bytes=100)
-    result = CliRunner().invoke(cli, ["store", "cp", src, "s3://no-such-bucket/b", "--endpoint-url", rgw_env.endpoint])
-    assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(
+        cli, ["store", "cp", src, "s3://no-such-bucket/b", "--endpoint-url", rgw_env.endpoint]
+    )
+    assert (
+        result.exit_code == 1
+        and "does not exist" in result.output
+        and "Traceback" not in result.output
+    )
 
 
 class KillAfter:
@@ -79,6 +93,8 @@ def test_server_killed_mid_copy_then_rerun_completes(rgw_env, tmp_path):
     again = transfer.copy(src, dst)
     assert again.skipped >= 8 and len(again.scenarios) == 6
     assert snapshot(dst) == snapshot(src)
-    result = CliRunner().invoke(cli, ["store", "verify", f"s3://{bucket}/bundles", "--json",
-                                      "--endpoint-url", rgw_env.endpoint])
+    result = CliRunner().invoke(
+        cli,
+        ["store", "verify", f"s3://{bucket}/bundles", "--json", "--endpoint-url", rgw_env.endpoint],
+    )
     assert result.exit_code == 0 and json.loads(result.output)["scenarios"] == 6

@@ -4,13 +4,13 @@ import threading
 import urllib.request
 
 import pytest
+from support.bundles import fill, payload, scenario_ids, snapshot
+from support.rgw import open_store, rgw, rgw_env  # noqa: F401  (fixtures)
+from support.s3proxy import NoConditionalPutProxy
 
 from replaybed.artifacts import bundle, gc, layout, listing, locator, reach, transfer, verify
 from replaybed.artifacts.errors import DigestMismatch
 from replaybed.artifacts.store import Store
-from support.bundles import fill, payload, scenario_ids, snapshot
-from support.rgw import open_store, rgw, rgw_env  # noqa: F401  (fixtures)
-from support.s3proxy import NoConditionalPutProxy
 
 pytestmark = pytest.mark.integration
 MIB = 1024 * 1024
@@ -56,13 +56,17 @@ def test_multipart_upload_and_parallel_ranged_read(rgw_env):
     data = payload(7, 12 * MIB + 123)
     digest, created = store.put_blob(data)
     assert created
-    head = rgw_env.client().head_object(Bucket=store.backend.bucket, Key=raw_key(store, layout.blob_key(digest)))
+    head = rgw_env.client().head_object(
+        Bucket=store.backend.bucket, Key=raw_key(store, layout.blob_key(digest))
+    )
     assert head["ETag"].strip('"').endswith("-3") and head["ContentLength"] == len(data)
     assert store.get_blob(digest) == data
     assert store.put_blob(data) == (digest, False)
     # an upload nobody completed is debris gc removes
     client = rgw_env.client()
-    client.create_multipart_upload(Bucket=store.backend.bucket, Key=raw_key(store, "blobs/sha256/00/abandoned"))
+    client.create_multipart_upload(
+        Bucket=store.backend.bucket, Key=raw_key(store, "blobs/sha256/00/abandoned")
+    )
     assert [left.key for left in store.backend.leftovers()] == ["blobs/sha256/00/abandoned"]
     report = gc.collect(store, 0)
     assert report.leftovers == ["blobs/sha256/00/abandoned"] and not list(store.backend.leftovers())
@@ -85,7 +89,9 @@ def test_presigned_locator_needs_no_credentials(s3):
     denied.value.close()
     source = locator.LocatorSource(found)
     manifest = bundle.read_manifest(source, found.manifest_digest)
-    assert [bundle.read_part(source, p) for p in manifest.parts] == [bundle.read_part(s3, p) for p in manifest.parts]
+    assert [bundle.read_part(source, p) for p in manifest.parts] == [
+        bundle.read_part(s3, p) for p in manifest.parts
+    ]
 
 
 def test_cp_file_to_s3_to_file_is_byte_identical(s3, tmp_path):
@@ -96,7 +102,9 @@ def test_cp_file_to_s3_to_file_is_byte_identical(s3, tmp_path):
     assert up.copied == len(snapshot(src)) - 6 and len(up.scenarios) == 6
     assert verify.verify(s3).ok
     assert listing.size_rows(reach.load(s3)) == listing.size_rows(reach.load(src))
-    assert [listing.scenario_row(r) for r in reach.load(s3)] == [listing.scenario_row(r) for r in reach.load(src)]
+    assert [listing.scenario_row(r) for r in reach.load(s3)] == [
+        listing.scenario_row(r) for r in reach.load(src)
+    ]
     back = Store.open(str(tmp_path / "back"))
     transfer.copy(s3, back)
     assert snapshot(back) == snapshot(src)
@@ -125,7 +133,9 @@ def test_flipped_byte_in_s3_is_caught_by_verify_and_reads(s3, rgw_env):
     client.put_object(Bucket=s3.backend.bucket, Key=key, Body=bytes(data))
     report = verify.verify(s3)
     assert [(p.kind, p.key) for p in report.problems] == [("corrupt", layout.blob_key(part.digest))]
-    assert part.digest in report.problems[0].detail and "actual sha256:" in report.problems[0].detail
+    assert (
+        part.digest in report.problems[0].detail and "actual sha256:" in report.problems[0].detail
+    )
     with pytest.raises(DigestMismatch) as info:
         bundle.read_part(s3, part)
     assert info.value.expected == part.digest and layout.blob_key(part.digest) in str(info.value)

@@ -9,9 +9,22 @@ from replaybed.schemas.manifest import Counts, Fault, Manifest, Query, Window
 def manifest(cloudbed: str, name: str, fault: Fault | None, query: Query | None = None) -> Manifest:
     origin = (fault.timestamp if fault else 1647705600) * 1000
     return Manifest(
-        dataset="openrca-market", system=cloudbed, scenario=name, fault_free=fault is None, origin_ms=origin,
-        window=Window.around(origin, 600_000, 300_000), chunk_ms=60_000, namespace=f"openrca-{cloudbed}",
-        parts=(), pods=(), services=(), nodes=(), counts=Counts(), fault=fault, query=query, tz="+08:00",
+        dataset="openrca-market",
+        system=cloudbed,
+        scenario=name,
+        fault_free=fault is None,
+        origin_ms=origin,
+        window=Window.around(origin, 600_000, 300_000),
+        chunk_ms=60_000,
+        namespace=f"openrca-{cloudbed}",
+        parts=(),
+        pods=(),
+        services=(),
+        nodes=(),
+        counts=Counts(),
+        fault=fault,
+        query=query,
+        tz="+08:00",
     )
 
 
@@ -19,6 +32,13 @@ def real_manifests(cloudbed: str, fault_free: int = 0) -> list[Manifest]:
     out = []
     for rec, q in vendored(cloudbed):
         fault = Fault(rec.row, rec.timestamp, rec.datetime, rec.level, rec.component, rec.reason)
-        out.append(manifest(cloudbed, f"{rec.row:03d}", fault, Query(q.task_index, q.instruction, q.scoring_points)))
+        out.append(
+            manifest(
+                cloudbed,
+                f"{rec.row:03d}",
+                fault,
+                Query(q.task_index, q.instruction, q.scoring_points),
+            )
+        )
     out += [manifest(cloudbed, f"ff-{i:03d}", None) for i in range(fault_free)]
     return out

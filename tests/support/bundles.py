@@ -25,21 +25,54 @@ def scenario_ids(count: int, system: str = "cloudbed-1") -> list[ScenarioId]:
     return [ScenarioId("openrca-market", system, f"{index:03d}") for index in range(count)]
 
 
-def manifest_for(scenario: ScenarioId, parts: list[PartRef], origin_s: int = 1_647_738_546, fault: bool = True,
-                 label: str = "") -> Manifest:
-    record = Fault(int(scenario.name), origin_s, "2022-03-20 09:09:06", "pod", "shippingservice-1",
-                   "container read I/O load") if fault else None
+def manifest_for(
+    scenario: ScenarioId,
+    parts: list[PartRef],
+    origin_s: int = 1_647_738_546,
+    fault: bool = True,
+    label: str = "",
+) -> Manifest:
+    record = (
+        Fault(
+            int(scenario.name),
+            origin_s,
+            "2022-03-20 09:09:06",
+            "pod",
+            "shippingservice-1",
+            "container read I/O load",
+        )
+        if fault
+        else None
+    )
     return Manifest(
-        dataset=scenario.dataset, system=scenario.system, scenario=scenario.name, fault_free=not fault,
-        origin_ms=origin_s * 1000, window=Window.around(origin_s * 1000, 60 * MINUTE_MS, 30 * MINUTE_MS),
-        chunk_ms=5 * MINUTE_MS, namespace="market", parts=tuple(parts), pods=(), services=(), nodes=(),
-        counts=Counts(series=len(parts), samples=10 * len(parts)), fault=record, tz="+08:00",
+        dataset=scenario.dataset,
+        system=scenario.system,
+        scenario=scenario.name,
+        fault_free=not fault,
+        origin_ms=origin_s * 1000,
+        window=Window.around(origin_s * 1000, 60 * MINUTE_MS, 30 * MINUTE_MS),
+        chunk_ms=5 * MINUTE_MS,
+        namespace="market",
+        parts=tuple(parts),
+        pods=(),
+        services=(),
+        nodes=(),
+        counts=Counts(series=len(parts), samples=10 * len(parts)),
+        fault=record,
+        tz="+08:00",
         compiler={"label": label} if label else {},
     )
 
 
-def fill(store: Store, scenarios: int = 3, parts: int = 4, part_bytes: int = 64 * 1024, shared: int = 2,
-         system: str = "cloudbed-1", label: str = "") -> dict[ScenarioId, str]:
+def fill(
+    store: Store,
+    scenarios: int = 3,
+    parts: int = 4,
+    part_bytes: int = 64 * 1024,
+    shared: int = 2,
+    system: str = "cloudbed-1",
+    label: str = "",
+) -> dict[ScenarioId, str]:
     """Publish `scenarios` scenarios of `parts` parts each; consecutive ones share `shared` parts.
 
     Returns scenario -> manifest digest.
@@ -51,8 +84,18 @@ def fill(store: Store, scenarios: int = 3, parts: int = 4, part_bytes: int = 64 
             # slot < shared: the same chunk as the previous scenario's slot+parts-shared (overlapping windows)
             seed = index * (parts - shared) + slot
             stored = bundle.put_part(store, payload(seed, part_bytes), level=1)
-            refs.append(PartRef("metrics", media_types.METRICS, stored.digest, stored.size, stored.raw_size,
-                                slot * 5 * MINUTE_MS, (slot + 1) * 5 * MINUTE_MS, 10))
+            refs.append(
+                PartRef(
+                    "metrics",
+                    media_types.METRICS,
+                    stored.digest,
+                    stored.size,
+                    stored.raw_size,
+                    slot * 5 * MINUTE_MS,
+                    (slot + 1) * 5 * MINUTE_MS,
+                    10,
+                )
+            )
         digest, _ = bundle.publish(store, manifest_for(scenario, refs, label=label))
         published[scenario] = digest
     return published

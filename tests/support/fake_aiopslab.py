@@ -54,7 +54,9 @@ class Application:
 
     def get_app_summary(self):
         meta = self.get_app_json()
-        ops = "\n".join(f"{i}. {op}" for i, op in enumerate(meta.get("Supported Operations", []), 1))
+        ops = "\n".join(
+            f"{i}. {op}" for i, op in enumerate(meta.get("Supported Operations", []), 1)
+        )
         return f"Service Name: {meta['Name']}\nNamespace: {meta['Namespace']}\nDescription: {meta['Desc']}\n{ops}"
 
 
@@ -123,18 +125,28 @@ def install(monkeypatch, base_dir: Path) -> dict[str, types.ModuleType]:
         "aiopslab.service": _module("aiopslab.service"),
         "aiopslab.service.kubectl": _module("aiopslab.service.kubectl", KubeCtl=KubeCtl),
         "aiopslab.service.apps": _module("aiopslab.service.apps"),
-        "aiopslab.service.apps.base": _module("aiopslab.service.apps.base", Application=Application),
+        "aiopslab.service.apps.base": _module(
+            "aiopslab.service.apps.base", Application=Application
+        ),
         "aiopslab.generators": _module("aiopslab.generators"),
         "aiopslab.generators.fault": _module("aiopslab.generators.fault"),
         "aiopslab.orchestrator": _module("aiopslab.orchestrator"),
-        "aiopslab.orchestrator.tasks": _module("aiopslab.orchestrator.tasks", DetectionTask=DetectionTask,
-                                               LocalizationTask=LocalizationTask, AnalysisTask=AnalysisTask),
+        "aiopslab.orchestrator.tasks": _module(
+            "aiopslab.orchestrator.tasks",
+            DetectionTask=DetectionTask,
+            LocalizationTask=LocalizationTask,
+            AnalysisTask=AnalysisTask,
+        ),
         "aiopslab.orchestrator.evaluators": _module("aiopslab.orchestrator.evaluators"),
         "aiopslab.orchestrator.evaluators.quantitative": _module(
-            "aiopslab.orchestrator.evaluators.quantitative", is_exact_match_lower=is_exact_match_lower),
+            "aiopslab.orchestrator.evaluators.quantitative",
+            is_exact_match_lower=is_exact_match_lower,
+        ),
         "aiopslab.orchestrator.problems": _module("aiopslab.orchestrator.problems"),
         "aiopslab.orchestrator.problems.registry": _module(
-            "aiopslab.orchestrator.problems.registry", ProblemRegistry=type("ProblemRegistry", (ProblemRegistry,), {})),
+            "aiopslab.orchestrator.problems.registry",
+            ProblemRegistry=type("ProblemRegistry", (ProblemRegistry,), {}),
+        ),
     }
     for name, mod in fakes.items():
         monkeypatch.setitem(sys.modules, name, mod)

@@ -22,7 +22,12 @@ MAPS = ("labels", "annotations", "data", "match_labels", "matchLabels", "selecto
 def _ns(value):
     # like the client's models: objects with attributes, but string maps stay plain dicts
     if isinstance(value, dict):
-        return SimpleNamespace(**{k: (dict(v) if k in MAPS and isinstance(v, dict) else _ns(v)) for k, v in value.items()})
+        return SimpleNamespace(
+            **{
+                k: (dict(v) if k in MAPS and isinstance(v, dict) else _ns(v))
+                for k, v in value.items()
+            }
+        )
     if isinstance(value, list):
         return [_ns(v) for v in value]
     return value
@@ -52,7 +57,9 @@ class FakeCluster:
     def handle(self, verb, kind, *args, body=None, label_selector=None, **kw):
         self.calls.append((verb, kind, args, label_selector))
         if (verb, kind) in self.fail:
-            raise ApiError(self.fail[(verb, kind)], "Forbidden" if self.fail[(verb, kind)] == 403 else "error")
+            raise ApiError(
+                self.fail[(verb, kind)], "Forbidden" if self.fail[(verb, kind)] == 403 else "error"
+            )
         if verb == "create":
             ns = args[0] if args else None
             key = (kind, ns, body["metadata"]["name"])
@@ -72,7 +79,14 @@ class FakeCluster:
                     if all(tmpl.get(a) == b for a, b in want.items()):
                         key = ("Pod", n, name + "-pod")
                         self.reads[key] = self.reads.get(key, 0) + 1
-                        items.append(_ns({"metadata": {"name": name + "-pod", "labels": tmpl}, "status": self._status("Pod", key)}))
+                        items.append(
+                            _ns(
+                                {
+                                    "metadata": {"name": name + "-pod", "labels": tmpl},
+                                    "status": self._status("Pod", key),
+                                }
+                            )
+                        )
                     continue
                 if k == kind and n == ns and all(labels.get(a) == b for a, b in want.items()):
                     items.append(_ns({**obj, "status": self._status(kind, (k, n, name))}))
@@ -95,8 +109,14 @@ class FakeCluster:
 
 
 class _Api:
-    SUFFIX = {"namespace": "Namespace", "namespaced_config_map": "ConfigMap", "namespaced_service": "Service",
-              "namespaced_pod": "Pod", "namespaced_deployment": "Deployment", "namespaced_job": "Job"}
+    SUFFIX = {
+        "namespace": "Namespace",
+        "namespaced_config_map": "ConfigMap",
+        "namespaced_service": "Service",
+        "namespaced_pod": "Pod",
+        "namespaced_deployment": "Deployment",
+        "namespaced_job": "Job",
+    }
 
     def __init__(self, cluster: FakeCluster):
         self._cluster = cluster

@@ -29,12 +29,19 @@ class Prometheus:
         root.mkdir(parents=True, exist_ok=True)
         (root / "cfg.yml").write_text(CONFIG.format(window=window))
 
-    def start(self) -> "Prometheus":
+    def start(self) -> Prometheus:
         with open(self.root / "prometheus.log", "ab") as log:
             self.proc = subprocess.Popen(
-                [self.binary, f"--config.file={self.root / 'cfg.yml'}", f"--storage.tsdb.path={self.root / 'data'}",
-                 f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-remote-write-receiver"],
-                stdout=log, stderr=log)
+                [
+                    self.binary,
+                    f"--config.file={self.root / 'cfg.yml'}",
+                    f"--storage.tsdb.path={self.root / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--web.enable-remote-write-receiver",
+                ],
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -43,7 +50,9 @@ class Prometheus:
                         return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"prometheus did not become ready; log: {(self.root / 'prometheus.log').read_text()[-2000:]}")
+        raise RuntimeError(
+            f"prometheus did not become ready; log: {(self.root / 'prometheus.log').read_text()[-2000:]}"
+        )
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -106,26 +106,57 @@ class RgwServer:
         return self.state / "ceph.conf"
 
     def _ceph(self, *args: str, timeout: float = 60) -> str:
-        out = subprocess.run([*args[:1], "-c", str(self.conf), *args[1:]], capture_output=True, text=True, timeout=timeout)
+        out = subprocess.run(
+            [*args[:1], "-c", str(self.conf), *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if out.returncode != 0:
-            raise RuntimeError(f"{' '.join(args)} failed ({out.returncode}): {out.stderr.strip()[-2000:]}")
+            raise RuntimeError(
+                f"{' '.join(args)} failed ({out.returncode}): {out.stderr.strip()[-2000:]}"
+            )
         return out.stdout
 
     def _spawn(self, name: str, *args: str) -> None:
         log = open(self.state / "log" / f"{name}.out", "ab")
-        self.procs[name] = subprocess.Popen([*args[:1], "-c", str(self.conf), "-f", *args[1:]], stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs[name] = subprocess.Popen(
+            [*args[:1], "-c", str(self.conf), "-f", *args[1:]],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
 
     def start(self) -> RgwServer:
         for sub in ("mon", "osd0", "run", "log"):
             (self.state / sub).mkdir(parents=True, exist_ok=True)
         fsid = str(uuid.uuid4())
-        self.conf.write_text(CONF.format(fsid=fsid, mon_port=self.mon_port, rgw_port=self.rgw_port,
-                                         memstore_bytes=self.memstore_bytes, state=self.state))
+        self.conf.write_text(
+            CONF.format(
+                fsid=fsid,
+                mon_port=self.mon_port,
+                rgw_port=self.rgw_port,
+                memstore_bytes=self.memstore_bytes,
+                state=self.state,
+            )
+        )
         monmap = str(self.state / "monmap")
-        subprocess.run(["monmaptool", "--create", "--addv", "a", f"[v2:127.0.0.1:{self.mon_port}]", "--fsid", fsid,
-                        monmap], check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            [
+                "monmaptool",
+                "--create",
+                "--addv",
+                "a",
+                f"[v2:127.0.0.1:{self.mon_port}]",
+                "--fsid",
+                fsid,
+                monmap,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
         self._ceph("ceph-mon", "--mkfs", "-i", "a", "--monmap", monmap)
         self._spawn("mon", "ceph-mon", "-i", "a")
         osd_uuid = str(uuid.uuid4())
@@ -133,8 +164,15 @@ class RgwServer:
         self._ceph("ceph-osd", "-i", osd_id, "--mkfs", "--osd-uuid", osd_uuid)
         self._spawn("osd", "ceph-osd", "-i", osd_id)
         self.start_rgw()
-        self._ceph("radosgw-admin", "user", "create", "--uid=test", "--display-name=test",
-                   f"--access-key={ACCESS_KEY}", f"--secret={SECRET_KEY}")
+        self._ceph(
+            "radosgw-admin",
+            "user",
+            "create",
+            "--uid=test",
+            "--display-name=test",
+            f"--access-key={ACCESS_KEY}",
+            f"--secret={SECRET_KEY}",
+        )
         return self
 
     def start_rgw(self, timeout_s: float = 60) -> None:
@@ -143,13 +181,17 @@ class RgwServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.procs["rgw"].poll() is not None:
-                raise RuntimeError(f"radosgw exited with {self.procs['rgw'].returncode}; see {self.state}/log")
+                raise RuntimeError(
+                    f"radosgw exited with {self.procs['rgw'].returncode}; see {self.state}/log"
+                )
             try:
                 urllib.request.urlopen(self.endpoint, timeout=2).close()
                 return
             except OSError:
                 time.sleep(0.25)
-        raise RuntimeError(f"radosgw not ready on {self.endpoint} after {timeout_s} s; see {self.state}/log")
+        raise RuntimeError(
+            f"radosgw not ready on {self.endpoint} after {timeout_s} s; see {self.state}/log"
+        )
 
     def kill_rgw(self, sig: int = signal.SIGKILL) -> None:
         proc = self.procs.pop("rgw")
@@ -171,17 +213,30 @@ class RgwServer:
 
     def env(self) -> dict[str, str]:
         """Environment under which boto3 (and `replaybed`) find this server and its credentials."""
-        return {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": REGION,
-                "REPLAYBED_S3_ENDPOINT_URL": self.endpoint, "REPLAYBED_S3_ADDRESSING": "path"}
+        return {
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            "REPLAYBED_S3_ENDPOINT_URL": self.endpoint,
+            "REPLAYBED_S3_ADDRESSING": "path",
+        }
 
     def client(self, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY):
         import boto3
         from botocore.config import Config
 
-        client = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=access_key,
-                            aws_secret_access_key=secret_key, region_name=REGION,
-                            config=Config(s3={"addressing_style": "path"}, request_checksum_calculation="when_required",
-                                          response_checksum_validation="when_required"))
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            region_name=REGION,
+            config=Config(
+                s3={"addressing_style": "path"},
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        )
         self.opened.append(client)
         return client
 
@@ -230,7 +285,13 @@ def rgw_env(rgw, monkeypatch, tmp_path):
     """The RGW credentials and endpoint in the environment, and no user AWS config files in the way."""
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_REGION",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in rgw.env().items():
         monkeypatch.setenv(name, value)
@@ -242,7 +303,11 @@ def open_store(rgw: RgwServer, bucket: str, prefix: str = "bundles", **config):
     """A Store on `s3://bucket/prefix` of this server (credentials from the environment)."""
     from replaybed.artifacts.store import Store
 
-    store = Store.open(f"s3://{bucket}/{prefix}", endpoint_url=config.pop("endpoint_url", rgw.endpoint),
-                       addressing="path", **config)
+    store = Store.open(
+        f"s3://{bucket}/{prefix}",
+        endpoint_url=config.pop("endpoint_url", rgw.endpoint),
+        addressing="path",
+        **config,
+    )
     rgw.opened.append(store)
     return store

@@ -12,8 +12,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse
 
-NOT_IMPLEMENTED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code>'
-                   b"<Message>A header you provided implies functionality that is not implemented</Message></Error>")
+NOT_IMPLEMENTED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code>'
+    b"<Message>A header you provided implies functionality that is not implemented</Message></Error>"
+)
 
 
 class NoConditionalPutProxy:
@@ -41,7 +43,9 @@ class NoConditionalPutProxy:
                     return
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
                 try:
-                    conn.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                    conn.request(
+                        self.command, self.path, body=body, headers=dict(self.headers.items())
+                    )
                     resp = conn.getresponse()
                     data = resp.read()
                 finally:

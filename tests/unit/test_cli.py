@@ -17,5 +17,7 @@ def test_version_and_help():
 
 
 def test_python_dash_m_entry_point():
-    out = subprocess.run([sys.executable, "-m", "replaybed", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "replaybed", "--version"], capture_output=True, text=True, check=True
+    )
     assert __version__ in out.stdout

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = {"schemas": "schemas", "artifacts": "artifacts", "compile": "compile", "runtime": "runtime", "k8s": "k8s", "cli": "replaybed"}
+LAYERS = {
+    "schemas": "schemas",
+    "artifacts": "artifacts",
+    "compile": "compile",
+    "runtime": "runtime",
+    "k8s": "k8s",
+    "cli": "replaybed",
+}
 ALLOWED = {
     "schemas": set(),
     "artifacts": {"schemas"},

@@ -17,15 +17,21 @@ class StaticFaultInjector:
     def _describe(self) -> str:
         if not self.truth.get("component"):
             return f"no fault: fault-free window {self.truth.get('scenario')}"
-        return (f"{self.truth['reason']} on {self.truth['level']} {self.truth['component']} "
-                f"at {self.truth['fault_time']} (dataset time, UTC+8) in {self.truth.get('scenario')}")
+        return (
+            f"{self.truth['reason']} on {self.truth['level']} {self.truth['component']} "
+            f"at {self.truth['fault_time']} (dataset time, UTC+8) in {self.truth.get('scenario')}"
+        )
 
     def _inject(self, fault_type: str = "recorded", microservices=None, duration=None):
         self.injected = True
         self.events.append(("inject", self._describe()))
-        print(f"Recorded fault (replayed, nothing injected) | {self._describe()} | Namespace: {self.namespace}")
+        print(
+            f"Recorded fault (replayed, nothing injected) | {self._describe()} | Namespace: {self.namespace}"
+        )
 
     def _recover(self, fault_type: str = "recorded", microservices=None):
         self.injected = False
         self.events.append(("recover", self._describe()))
-        print(f"Nothing to recover: the fault is part of the recording | Namespace: {self.namespace}")
+        print(
+            f"Nothing to recover: the fault is part of the recording | Namespace: {self.namespace}"
+        )

@@ -47,9 +47,21 @@ class OpenRCAReplay(Application):
             # down removes what up created in the namespace; it needs neither scenario nor store
             return [self.replaybed, "deploy", "down", "--namespace", self.namespace]
         if not self.store:
-            raise ReplaybedError("REPLAYBED_STORE is not set: replaybed needs the store URL of the compiled scenarios")
-        cmd = [self.replaybed, "deploy", "up", "--scenario", self.scenario, "--store", self.store,
-               "--namespace", self.namespace, "--json"]
+            raise ReplaybedError(
+                "REPLAYBED_STORE is not set: replaybed needs the store URL of the compiled scenarios"
+            )
+        cmd = [
+            self.replaybed,
+            "deploy",
+            "up",
+            "--scenario",
+            self.scenario,
+            "--store",
+            self.store,
+            "--namespace",
+            self.namespace,
+            "--json",
+        ]
         if self.prometheus:
             cmd += ["--prometheus", self.prometheus]
         if self.image:
@@ -68,7 +80,9 @@ class OpenRCAReplay(Application):
         try:
             self.last_report = json.loads(done.stdout)
         except ValueError:
-            raise ReplaybedError(f"`{' '.join(cmd)}` printed no JSON report: {done.stdout[:200]!r}") from None
+            raise ReplaybedError(
+                f"`{' '.join(cmd)}` printed no JSON report: {done.stdout[:200]!r}"
+            ) from None
         return self.last_report
 
     def deploy(self):

@@ -34,8 +34,10 @@ class OpenRCABaseTask:
         self.app = OpenRCAReplay(spec["cloudbed"], spec["scenario"])
         if self.app.namespace != spec["namespace"]:
             # the agent is told the metadata's namespace; the replay must land in the same one
-            raise ValueError(f"problem {spec['id']}: problems.json says namespace {spec['namespace']!r} "
-                             f"but the {spec['cloudbed']} metadata says {self.app.namespace!r}")
+            raise ValueError(
+                f"problem {spec['id']}: problems.json says namespace {spec['namespace']!r} "
+                f"but the {spec['cloudbed']} metadata says {self.app.namespace!r}"
+            )
         self.kubectl = self.app.kubectl
         self.namespace = self.app.namespace
         self.faulty_service = spec.get("component")
@@ -80,7 +82,11 @@ class OpenRCALocalization(OpenRCABaseTask, LocalizationTask):
     def eval(self, soln, trace, duration):
         print("== Evaluation ==")
         answers = [soln] if isinstance(soln, str) else soln
-        if not isinstance(answers, list) or not answers or not all(isinstance(a, str) for a in answers):
+        if (
+            not isinstance(answers, list)
+            or not answers
+            or not all(isinstance(a, str) for a in answers)
+        ):
             accuracy, hits, answers = 0.0, 0, []
         else:
             accepted = set(self.expected)
@@ -114,23 +120,35 @@ class OpenRCAAnalysis(OpenRCABaseTask, AnalysisTask):
         return self.results
 
 
-TASK_CLASSES = {"detection": OpenRCADetection, "localization": OpenRCALocalization, "analysis": OpenRCAAnalysis}
+TASK_CLASSES = {
+    "detection": OpenRCADetection,
+    "localization": OpenRCALocalization,
+    "analysis": OpenRCAAnalysis,
+}
 
 
 def load_problems(path=None) -> list:
     path = path or os.environ.get("REPLAYBED_PROBLEMS") or DEFAULT_PROBLEMS
     with open(path, encoding="utf-8") as fh:
         doc = json.load(fh)
-    if not isinstance(doc, dict) or doc.get("schema") != 1 or not isinstance(doc.get("problems"), list):
-        raise ValueError(f"{path}: not a replaybed problems.json (expected schema 1 with a problems list)")
+    if (
+        not isinstance(doc, dict)
+        or doc.get("schema") != 1
+        or not isinstance(doc.get("problems"), list)
+    ):
+        raise ValueError(
+            f"{path}: not a replaybed problems.json (expected schema 1 with a problems list)"
+        )
     return doc["problems"]
 
 
 def problem_factories(path=None) -> dict:
     """problem id -> zero-argument factory, the shape of ProblemRegistry.PROBLEM_REGISTRY."""
     # bind spec per entry: a bare `lambda: cls(spec)` in the loop would see only the last spec
-    return {spec["id"]: (lambda cls=TASK_CLASSES[spec["task"]], spec=spec: cls(spec))
-            for spec in load_problems(path)}
+    return {
+        spec["id"]: (lambda cls=TASK_CLASSES[spec["task"]], spec=spec: cls(spec))
+        for spec in load_problems(path)
+    }
 
 
 def register(registry, path=None) -> int:

@@ -4,7 +4,6 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from support import fake_aiopslab
@@ -25,8 +24,12 @@ def lab(monkeypatch, tmp_path):
     (base / "service" / "metadata").mkdir(parents=True)
     for n in (1, 2):
         shutil.copy(GLUE / f"openrca-cloudbed-{n}.json", base / "service" / "metadata")
-    manifests = real_manifests("cloudbed-1", fault_free=2) + real_manifests("cloudbed-2", fault_free=1)
-    registry.write(base / "service" / "metadata" / "openrca-problems.json", problems_from_manifests(manifests))
+    manifests = real_manifests("cloudbed-1", fault_free=2) + real_manifests(
+        "cloudbed-2", fault_free=1
+    )
+    registry.write(
+        base / "service" / "metadata" / "openrca-problems.json", problems_from_manifests(manifests)
+    )
     monkeypatch.delenv("REPLAYBED_PROBLEMS", raising=False)
     monkeypatch.setenv("REPLAYBED_STORE", "s3://bucket/market")
     monkeypatch.delenv("REPLAYBED_PROMETHEUS", raising=False)
@@ -70,7 +73,10 @@ def test_registry_holds_every_problem_with_its_ground_truth(lab):
             loc = reg.get_problem_instance(f"openrca-{cb}-localization-{name}")
             assert type(loc).__name__ == "OpenRCALocalization"
             assert loc.faulty_service == rec.component and rec.component in loc.expected
-            assert loc.namespace == f"openrca-{cloudbed}" and loc.app.scenario == f"openrca-market/{cloudbed}/{name}"
+            assert (
+                loc.namespace == f"openrca-{cloudbed}"
+                and loc.app.scenario == f"openrca-market/{cloudbed}/{name}"
+            )
             ana = reg.get_problem_instance(f"openrca-{cb}-analysis-{name}")
             assert tuple(ana.expected) == ANALYSIS_LABELS[rec.reason]
             assert reg.get_problem_instance(f"openrca-{cb}-detection-{name}").expected == ["Yes"]
@@ -90,7 +96,10 @@ def test_problems_path_from_the_environment(lab, monkeypatch, tmp_path):
     registry.write(path, problems_from_manifests(real_manifests("cloudbed-2")[:1]))
     monkeypatch.setenv("REPLAYBED_PROBLEMS", str(path))
     assert sorted(problems_module(lab).problem_factories()) == [
-        "openrca-cb2-analysis-000", "openrca-cb2-detection-000", "openrca-cb2-localization-000"]
+        "openrca-cb2-analysis-000",
+        "openrca-cb2-detection-000",
+        "openrca-cb2-localization-000",
+    ]
     path.write_text('{"schema": 9}')
     with pytest.raises(ValueError, match="not a replaybed problems.json"):
         problems_module(lab).load_problems()
@@ -100,8 +109,14 @@ def test_detection_eval(lab):
     yes = instance(lab, "openrca-cb1-detection-000")
     assert yes.eval(" yes ", [], 3.0)["Detection Accuracy"] == "Correct"
     assert yes.results["success"] is True and yes.results["TTD"] == 3.0
-    assert instance(lab, "openrca-cb1-detection-000").eval("No", [], 1.0)["Detection Accuracy"] == "Incorrect"
-    assert instance(lab, "openrca-cb1-detection-000").eval(["Yes"], [], 1.0)["Detection Accuracy"] == "Invalid Format"
+    assert (
+        instance(lab, "openrca-cb1-detection-000").eval("No", [], 1.0)["Detection Accuracy"]
+        == "Incorrect"
+    )
+    assert (
+        instance(lab, "openrca-cb1-detection-000").eval(["Yes"], [], 1.0)["Detection Accuracy"]
+        == "Invalid Format"
+    )
     no = instance(lab, "openrca-cb1-detection-ff-001")
     assert no.eval("No", [], 1.0)["success"] is True
     assert instance(lab, "openrca-cb1-detection-ff-001").eval("Yes", [], 1.0)["success"] is False
@@ -119,7 +134,11 @@ def test_localization_accepts_the_pod_or_its_service_for_pod_faults(lab):
         result = instance(lab, pid).eval(answer, [], 2.0)
         assert result["success"] is True and result["Localization Accuracy"] == 100.0, answer
     half = instance(lab, pid).eval([rec.component, "node-1"], [], 2.0)
-    assert half["success"] is False and half["Localization Accuracy"] == 50.0 and half["is_subset"] is True
+    assert (
+        half["success"] is False
+        and half["Localization Accuracy"] == 50.0
+        and half["is_subset"] is True
+    )
     for wrong in (["node-1"], [], None, {"pod": rec.component}, [service + "x"]):
         result = instance(lab, pid).eval(wrong, [], 2.0)
         assert result["success"] is False and result["Localization Accuracy"] == 0.0, wrong
@@ -140,9 +159,13 @@ def test_analysis_eval(lab):
     rec = _record("cloudbed-1", "node")
     level, fault_type = ANALYSIS_LABELS[rec.reason]
     pid = f"openrca-cb1-analysis-{rec.row:03d}"
-    ok = instance(lab, pid).eval({"system_level": level.upper(), "fault_type": f" {fault_type.lower()} "}, [], 1.0)
+    ok = instance(lab, pid).eval(
+        {"system_level": level.upper(), "fault_type": f" {fault_type.lower()} "}, [], 1.0
+    )
     assert ok["success"] is True and ok["TTA"] == 1.0
-    wrong_type = instance(lab, pid).eval({"system_level": level, "fault_type": "Code Defect"}, [], 1.0)
+    wrong_type = instance(lab, pid).eval(
+        {"system_level": level, "fault_type": "Code Defect"}, [], 1.0
+    )
     assert wrong_type["system_level_correct"] is True and wrong_type["fault_type_correct"] is False
     assert wrong_type["success"] is False
     assert instance(lab, pid).eval("Hardware", [], 1.0)["success"] is False
@@ -183,9 +206,22 @@ def test_deploy_and_delete_run_replaybed_with_the_right_flags(lab, monkeypatch):
     assert prob.app.deploy() == {"ready": True}
     (down, down_kw), (up, up_kw) = rec.calls
     assert down == ["/opt/rb/bin/replaybed", "deploy", "down", "--namespace", "openrca-cloudbed-2"]
-    assert up == ["/opt/rb/bin/replaybed", "deploy", "up", "--scenario", "openrca-market/cloudbed-2/005",
-                  "--store", "s3://bucket/market", "--namespace", "openrca-cloudbed-2", "--json",
-                  "--prometheus", "http://prom.observe:80/api/v1/write", "--image", "registry.example/replaybed:1"]
+    assert up == [
+        "/opt/rb/bin/replaybed",
+        "deploy",
+        "up",
+        "--scenario",
+        "openrca-market/cloudbed-2/005",
+        "--store",
+        "s3://bucket/market",
+        "--namespace",
+        "openrca-cloudbed-2",
+        "--json",
+        "--prometheus",
+        "http://prom.observe:80/api/v1/write",
+        "--image",
+        "registry.example/replaybed:1",
+    ]
     assert up_kw["capture_output"] and up_kw["check"] is False and "shell" not in up_kw
 
 
@@ -212,15 +248,22 @@ def test_deploy_defaults_and_failures_are_clear(lab, monkeypatch):
 
 def test_get_logs_patch_is_a_well_formed_single_hunk_adding_the_openrca_branch():
     text = (GLUE / "get_logs.patch").read_text()
-    assert "--- a/aiopslab/orchestrator/actions/base.py\n+++ b/aiopslab/orchestrator/actions/base.py\n" in text
+    assert (
+        "--- a/aiopslab/orchestrator/actions/base.py\n+++ b/aiopslab/orchestrator/actions/base.py\n"
+        in text
+    )
     hunk = text.split("@@ ", 1)[1]
     header, *body = hunk.rstrip("\n").split("\n")
-    old_start, old_len, new_start, new_len = map(int, re.match(r"-(\d+),(\d+) \+(\d+),(\d+) @@", header).groups())
+    old_start, old_len, new_start, new_len = map(
+        int, re.match(r"-(\d+),(\d+) \+(\d+),(\d+) @@", header).groups()
+    )
     assert old_len == sum(not line.startswith("+") for line in body)
     assert new_len == sum(not line.startswith("-") for line in body)
     added = [line[1:] for line in body if line.startswith("+")]
-    assert [a.strip() for a in added] == ['elif namespace.startswith("openrca-"):',
-                                          'user_service_pod = kubectl.get_pod_name(namespace, f"app={service}")']
+    assert [a.strip() for a in added] == [
+        'elif namespace.startswith("openrca-"):',
+        'user_service_pod = kubectl.get_pod_name(namespace, f"app={service}")',
+    ]
     compile("if x:\n    pass\n" + "\n".join(a[16:] for a in added) + "\n", "patch", "exec")
 
 

@@ -17,13 +17,16 @@ def test_label_table_covers_exactly_the_15_reasons_with_taxonomy_values():
         assert level in labels.SYSTEM_LEVELS and fault_type in labels.FAULT_TYPES
 
 
-@pytest.mark.parametrize(("reason", "expected"), [
-    ("container CPU load", ("Virtualization", "Operation Error")),
-    ("container read I/O load", ("Hardware", "Network/Storage Issue")),
-    ("container process termination", ("Virtualization", "Dependency Problem")),
-    ("node CPU spike", ("Hardware", "Operation Error")),
-    ("node disk space consumption", ("Hardware", "Network/Storage Issue")),
-])
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("container CPU load", ("Virtualization", "Operation Error")),
+        ("container read I/O load", ("Hardware", "Network/Storage Issue")),
+        ("container process termination", ("Virtualization", "Dependency Problem")),
+        ("node CPU spike", ("Hardware", "Operation Error")),
+        ("node disk space consumption", ("Hardware", "Network/Storage Issue")),
+    ],
+)
 def test_label_rows_as_in_the_spec(reason, expected):
     assert labels.analysis_labels(reason) == expected
 
@@ -48,14 +51,24 @@ def test_accepted_components_per_level():
 
 
 def test_both_cloudbeds_give_444_fault_problems_plus_one_detection_per_fault_free_window():
-    manifests = real_manifests("cloudbed-1", fault_free=4) + real_manifests("cloudbed-2", fault_free=3)
+    manifests = real_manifests("cloudbed-1", fault_free=4) + real_manifests(
+        "cloudbed-2", fault_free=3
+    )
     found = problems.problems_from_manifests(manifests)
     faulty = [p for p in found if p.component is not None]
     free = [p for p in found if p.component is None]
     assert len(faulty) == 148 * 3 == 444
-    assert Counter(p.task for p in faulty) == {"detection": 148, "localization": 148, "analysis": 148}
+    assert Counter(p.task for p in faulty) == {
+        "detection": 148,
+        "localization": 148,
+        "analysis": 148,
+    }
     assert Counter(p.cloudbed for p in faulty) == {"cloudbed-1": 210, "cloudbed-2": 234}
-    assert len(free) == 7 and {p.task for p in free} == {"detection"} and {p.answers for p in free} == {("No",)}
+    assert (
+        len(free) == 7
+        and {p.task for p in free} == {"detection"}
+        and {p.answers for p in free} == {("No",)}
+    )
     assert [p.id for p in found] == sorted(p.id for p in found)
     assert len({p.id for p in found}) == len(found)
 
@@ -77,7 +90,12 @@ def test_every_problem_carries_the_ground_truth_of_its_record(cloudbed):
             assert loc.answers == (rec.component,)
         assert ana.answers == labels.ANALYSIS_LABELS[rec.reason]
         for p in (det, loc, ana):
-            assert (p.level, p.component, p.reason, p.fault_time) == (rec.level, rec.component, rec.reason, rec.datetime)
+            assert (p.level, p.component, p.reason, p.fault_time) == (
+                rec.level,
+                rec.component,
+                rec.reason,
+                rec.datetime,
+            )
             assert p.scenario == f"openrca-market/{cloudbed}/{name}"
             assert p.namespace == f"openrca-{cloudbed}"
 

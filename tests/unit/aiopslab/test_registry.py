@@ -19,15 +19,20 @@ def test_dumps_is_canonical_sorted_and_round_trips():
     obj = json.loads(data)
     assert obj["schema"] == 1
     assert [p["id"] for p in obj["problems"]] == sorted(p.id for p in found)
-    assert data == json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert (
+        data == json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
     assert registry.loads(data) == found
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"{not json", "not valid JSON"),
-    (b'{"schema": 2, "problems": []}', "expected"),
-    (b'{"schema": 1, "problems": [{"id": "x"}]}', r"problems\[0\]: bad problem 'x'"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"schema": 2, "problems": []}', "expected"),
+        (b'{"schema": 1, "problems": [{"id": "x"}]}', r"problems\[0\]: bad problem 'x'"),
+    ],
+)
 def test_loads_rejects_bad_files_with_where(data, message):
     with pytest.raises(DeployConfigError, match=message):
         registry.loads(data, "p.json")

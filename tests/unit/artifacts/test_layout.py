@@ -18,7 +18,9 @@ def test_ref_layout_is_pinned():
     assert layout.scenario_of_ref("refs/openrca-market/cloudbed-1/017") == sid
 
 
-@pytest.mark.parametrize("key", ["blobs/sha256/99/" + "12" + "34" * 31, "blobs/md5/ab/cd", "refs/x"])
+@pytest.mark.parametrize(
+    "key", ["blobs/sha256/99/" + "12" + "34" * 31, "blobs/md5/ab/cd", "refs/x"]
+)
 def test_malformed_keys_are_refused(key):
     with pytest.raises(StoreError):
         layout.digest_of_key(key) if key.startswith("blobs") else layout.scenario_of_ref(key)

@@ -2,7 +2,13 @@ import pytest
 
 from replaybed.artifacts import bundle, layout
 from replaybed.artifacts.config import StoreConfig
-from replaybed.artifacts.errors import CorruptBlob, DigestMismatch, IncompleteScenario, ObjectNotFound, StoreConfigError
+from replaybed.artifacts.errors import (
+    CorruptBlob,
+    DigestMismatch,
+    IncompleteScenario,
+    ObjectNotFound,
+    StoreConfigError,
+)
 from replaybed.artifacts.store import Store
 from replaybed.schemas import media_types
 from replaybed.schemas.manifest import Counts, Manifest, PartRef, Window
@@ -13,14 +19,26 @@ SID = ScenarioId("openrca-market", "cloudbed-1", "000")
 
 def manifest_with(parts) -> Manifest:
     return Manifest(
-        dataset=SID.dataset, system=SID.system, scenario=SID.name, fault_free=True, origin_ms=0,
-        window=Window.around(0, 60_000, 60_000), chunk_ms=300_000, namespace="ns", parts=tuple(parts),
-        pods=(), services=(), nodes=(), counts=Counts(),
+        dataset=SID.dataset,
+        system=SID.system,
+        scenario=SID.name,
+        fault_free=True,
+        origin_ms=0,
+        window=Window.around(0, 60_000, 60_000),
+        chunk_ms=300_000,
+        namespace="ns",
+        parts=tuple(parts),
+        pods=(),
+        services=(),
+        nodes=(),
+        counts=Counts(),
     )
 
 
 def part_ref(stored: bundle.StoredPart) -> PartRef:
-    return PartRef("metrics", media_types.METRICS, stored.digest, stored.size, stored.raw_size, 0, 1, 1)
+    return PartRef(
+        "metrics", media_types.METRICS, stored.digest, stored.size, stored.raw_size, 0, 1, 1
+    )
 
 
 def test_blobs_are_write_once(any_store: Store):
@@ -67,7 +85,9 @@ def test_publish_writes_ref_last_and_only_when_complete(any_store: Store):
 def test_file_store_leaves_no_partial_objects(tmp_path):
     store = Store.open(f"file://{tmp_path}/s")
     digest, _ = store.put_blob(b"abc")
-    files = sorted(p.relative_to(tmp_path / "s").as_posix() for p in (tmp_path / "s").rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(tmp_path / "s").as_posix() for p in (tmp_path / "s").rglob("*") if p.is_file()
+    )
     assert files == [layout.blob_key(digest)]
 
 
@@ -75,9 +95,14 @@ def test_config_precedence():
     env = {"REPLAYBED_STORE": "/from/env", "AWS_ENDPOINT_URL": "http://generic", "HOME": "/home/u"}
     assert StoreConfig.resolve("/flag", env=env).url == "/flag"
     assert StoreConfig.resolve(None, env=env).url == "/from/env"
-    assert StoreConfig.resolve(None, env={"HOME": "/home/u"}).url == "/home/u/.local/share/replaybed/store"
+    assert (
+        StoreConfig.resolve(None, env={"HOME": "/home/u"}).url
+        == "/home/u/.local/share/replaybed/store"
+    )
     assert StoreConfig.resolve(None, env=env).endpoint_url == "http://generic"
-    assert StoreConfig.resolve(None, endpoint_url="http://flag", env=env).endpoint_url == "http://flag"
+    assert (
+        StoreConfig.resolve(None, endpoint_url="http://flag", env=env).endpoint_url == "http://flag"
+    )
     with pytest.raises(StoreConfigError, match="addressing 'sideways'"):
         StoreConfig.resolve(None, addressing="sideways", env=env)
 

@@ -3,10 +3,10 @@
 import json
 
 from click.testing import CliRunner
+from support.bundles import fill, scenario_ids, snapshot
 
 from replaybed.artifacts.store import Store
 from replaybed.main import cli
-from support.bundles import fill, scenario_ids, snapshot
 
 
 def run(*args):
@@ -20,7 +20,11 @@ def test_scenarios_json_lists_every_scenario(tmp_path):
     assert result.exit_code == 0
     rows = json.loads(result.output)
     assert [r["id"] for r in rows] == [str(s) for s in scenario_ids(2)]
-    assert rows[0]["fault_free"] is False and rows[0]["tz"] == "+08:00" and rows[0]["manifest"].startswith("sha256:")
+    assert (
+        rows[0]["fault_free"] is False
+        and rows[0]["tz"] == "+08:00"
+        and rows[0]["manifest"].startswith("sha256:")
+    )
     table = run("scenarios", "--store", path)
     assert "shippingservice-1" in table.output and "2022-03-20 09:09:06" in table.output
 
@@ -32,13 +36,21 @@ def test_ls_cp_verify_gc_url(tmp_path):
     assert ls["totals"]["scenarios"] == 3 and ls["totals"]["dedup_ratio"] > 1
     cp = run("store", "cp", src, dst, "--json")
     summary = json.loads(cp.output)
-    assert cp.exit_code == 0 and summary["scenarios"] == 3 and summary["copied"] > 0 and "mb_per_s" in summary
+    assert (
+        cp.exit_code == 0
+        and summary["scenarios"] == 3
+        and summary["copied"] > 0
+        and "mb_per_s" in summary
+    )
     assert snapshot(Store.open(dst)) == snapshot(Store.open(src))
     assert run("store", "verify", dst).exit_code == 0
     gc = json.loads(run("store", "gc", dst, "--grace", "0", "--dry-run", "--json").output)
     assert gc["deleted"] == 0 and gc["kept"] == len(snapshot(Store.open(dst))) - 3
     located = json.loads(run("store", "url", dst, "--scenario", "cloudbed-1/001").output)
-    assert located["scenario"] == "openrca-market/cloudbed-1/001" and located["manifest_digest"] in located["urls"]
+    assert (
+        located["scenario"] == "openrca-market/cloudbed-1/001"
+        and located["manifest_digest"] in located["urls"]
+    )
 
 
 def test_verify_fails_with_the_corrupt_key(tmp_path):
@@ -54,6 +66,10 @@ def test_verify_fails_with_the_corrupt_key(tmp_path):
 def test_errors_are_messages_not_tracebacks(tmp_path):
     result = run("store", "url", str(tmp_path / "empty"), "--scenario", "cloudbed-1/001")
     assert result.exit_code != 0
-    assert "error:" in result.output and "does not exist" in result.output and "Traceback" not in result.output
+    assert (
+        "error:" in result.output
+        and "does not exist" in result.output
+        and "Traceback" not in result.output
+    )
     bad = run("store", "gc", str(tmp_path), "--grace", "soon")
     assert bad.exit_code == 2 and "duration 'soon'" in bad.output

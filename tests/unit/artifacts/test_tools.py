@@ -5,15 +5,25 @@ import threading
 import time
 
 import pytest
+from support.bundles import fill, manifest_for, scenario_ids, snapshot
 
-from replaybed.artifacts import bundle, durations, gc, layout, listing, locator, reach, transfer, verify
+from replaybed.artifacts import (
+    bundle,
+    durations,
+    gc,
+    layout,
+    listing,
+    locator,
+    reach,
+    transfer,
+    verify,
+)
 from replaybed.artifacts.backends.memory import MemoryBackend
 from replaybed.artifacts.errors import ObjectNotFound, StoreConfigError, StoreUnavailable
 from replaybed.artifacts.store import Store
 from replaybed.schemas import media_types
 from replaybed.schemas.manifest import PartRef
 from replaybed.schemas.scenario_id import ScenarioId
-from support.bundles import fill, manifest_for, scenario_ids, snapshot
 
 
 def flip_byte(store: Store, digest: str) -> None:
@@ -39,14 +49,25 @@ def test_ls_sizes_count_shared_parts_once(any_store):
 def test_scenario_rows_show_fault_time_and_origin_in_dataset_zone(memory_store):
     part = bundle.put_part(memory_store, b"x" * 10)
     ref = PartRef("metrics", media_types.METRICS, part.digest, part.size, part.raw_size, 0, 1, 1)
-    fault_free = manifest_for(ScenarioId("openrca-market", "cloudbed-1", "ff-001"), [ref], origin_s=0, fault=False)
+    fault_free = manifest_for(
+        ScenarioId("openrca-market", "cloudbed-1", "ff-001"), [ref], origin_s=0, fault=False
+    )
     bundle.publish(memory_store, fault_free)
     bundle.publish(memory_store, manifest_for(scenario_ids(1)[0], [ref]))
     rows = {r["id"]: r for r in map(listing.scenario_row, reach.load(memory_store))}
     ff = rows["openrca-market/cloudbed-1/ff-001"]
-    assert (ff["time"], ff["epoch"], ff["fault_free"], ff["reason"]) == ("1970-01-01 08:00:00", 0, True, "")
+    assert (ff["time"], ff["epoch"], ff["fault_free"], ff["reason"]) == (
+        "1970-01-01 08:00:00",
+        0,
+        True,
+        "",
+    )
     fault = rows["openrca-market/cloudbed-1/000"]
-    assert (fault["time"], fault["epoch"], fault["fault_free"]) == ("2022-03-20 09:09:06", 1_647_738_546, False)
+    assert (fault["time"], fault["epoch"], fault["fault_free"]) == (
+        "2022-03-20 09:09:06",
+        1_647_738_546,
+        False,
+    )
     assert fault["component"] == "shippingservice-1" and fault["series"] == 1
 
 
@@ -61,7 +82,10 @@ def test_verify_reports_missing_and_corrupt_blobs_with_keys(any_store):
     problems = {p.key: p for p in report.problems}
     assert set(problems) == {layout.blob_key(corrupt), layout.blob_key(missing)}
     assert problems[layout.blob_key(corrupt)].kind == "corrupt"
-    assert corrupt in problems[layout.blob_key(corrupt)].detail and "actual sha256:" in problems[layout.blob_key(corrupt)].detail
+    assert (
+        corrupt in problems[layout.blob_key(corrupt)].detail
+        and "actual sha256:" in problems[layout.blob_key(corrupt)].detail
+    )
     assert problems[layout.blob_key(missing)].kind == "missing"
     # the shared part (slot 0 of scenario 1 is slot 2 of scenario 0) names both users
     assert len(problems[layout.blob_key(missing)].scenarios) == 2
@@ -120,7 +144,9 @@ def test_gc_deletes_only_old_unreferenced_blobs_and_leftovers(tmp_path):
     tmp.write_bytes(b"partial")
     os.utime(tmp, (old, old))
     dry = gc.collect(store, 3600, dry_run=True)
-    assert dry.deleted == [layout.blob_key(orphan_old)] and dry.young == 1 and len(dry.leftovers) == 1
+    assert (
+        dry.deleted == [layout.blob_key(orphan_old)] and dry.young == 1 and len(dry.leftovers) == 1
+    )
     assert store.has_blob(orphan_old) and tmp.exists()
     done = gc.collect(store, 3600)
     assert done.deleted == [layout.blob_key(orphan_old)] and not tmp.exists()
@@ -145,7 +171,9 @@ def test_locator_of_a_file_store_reads_every_part(tmp_path):
     assert all(url.startswith("file://") for url in parsed.urls.values())
     source = locator.LocatorSource(parsed)
     manifest = bundle.read_manifest(source, parsed.manifest_digest)
-    assert [bundle.read_part(source, p) for p in manifest.parts] == [bundle.read_part(store, p) for p in manifest.parts]
+    assert [bundle.read_part(source, p) for p in manifest.parts] == [
+        bundle.read_part(store, p) for p in manifest.parts
+    ]
     with pytest.raises(ObjectNotFound):
         locator.locate(store, scenario_ids(2)[1], 60)
 
@@ -159,7 +187,9 @@ def test_concurrent_publishers_of_one_scenario_leave_a_consistent_store(any_stor
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=compile_once, args=(label,)) for label in ("a", "b", "a", "b")]
+    threads = [
+        threading.Thread(target=compile_once, args=(label,)) for label in ("a", "b", "a", "b")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -167,11 +197,15 @@ def test_concurrent_publishers_of_one_scenario_leave_a_consistent_store(any_stor
     assert not errors
     report = verify.verify(any_store)
     assert report.ok and report.scenarios == 3
-    labels = {m.compiler["label"] for _, m in (bundle.resolve(any_store, s) for s in scenario_ids(3))}
+    labels = {
+        m.compiler["label"] for _, m in (bundle.resolve(any_store, s) for s in scenario_ids(3))
+    }
     assert labels <= {"a", "b"}
 
 
-@pytest.mark.parametrize("text,expected", [("90", 90), ("90s", 90), ("30m", 1800), ("1h", 3600), ("1.5d", 129600)])
+@pytest.mark.parametrize(
+    "text,expected", [("90", 90), ("90s", 90), ("30m", 1800), ("1h", 3600), ("1.5d", 129600)]
+)
 def test_durations(text, expected):
     assert durations.seconds(text) == expected
 

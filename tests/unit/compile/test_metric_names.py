@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from replaybed.compile import mapping_doc, metric_names
-from replaybed.compile.market import catalog
 
 NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -45,12 +44,23 @@ def test_every_catalog_name_is_known_and_distinct():
 
 
 def test_aiopslab_reads_container_metrics_back_as_openrca_ids():
-    m = metric_names.container("node-6.adservice2-0", "container_network_receive_MB.eth0", "openrca-cloudbed-2")
+    m = metric_names.container(
+        "node-6.adservice2-0", "container_network_receive_MB.eth0", "openrca-cloudbed-2"
+    )
     labels = dict(m.labels)
     assert m.name == "container_network_receive_bytes_total" and m.scale == 1048576
-    assert labels["instance"] + "." + labels["pod"] == "node-6.adservice2-0" and labels["interface"] == "eth0"
-    assert metric_names.container("node-1.a-0", "container_cpu_usage_seconds", "n").name == "container_cpu_usage_seconds_total"
-    assert metric_names.container("node-1.a-0", "container_memory_rss", "n").name == "container_memory_rss"
+    assert (
+        labels["instance"] + "." + labels["pod"] == "node-6.adservice2-0"
+        and labels["interface"] == "eth0"
+    )
+    assert (
+        metric_names.container("node-1.a-0", "container_cpu_usage_seconds", "n").name
+        == "container_cpu_usage_seconds_total"
+    )
+    assert (
+        metric_names.container("node-1.a-0", "container_memory_rss", "n").name
+        == "container_memory_rss"
+    )
 
 
 def test_the_doc_is_generated_from_the_code():

@@ -6,6 +6,7 @@ import struct
 from collections import Counter
 
 import pytest
+from support.datasets import day_file, rows
 
 from replaybed.artifacts import bundle
 from replaybed.compile import metric_names
@@ -14,7 +15,6 @@ from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.schemas import wire
 from replaybed.schemas.framing import decode_part, i64s, u32s
 from replaybed.schemas.scenario_id import ScenarioId
-from support.datasets import day_file, rows
 
 CB = "cloudbed-1"
 NS = f"openrca-{CB}"
@@ -36,7 +36,9 @@ def _in(manifest, t_ms):
 
 def _chunk_bounds(manifest, kind):
     refs = manifest.parts_of(kind)
-    return min(r.start_ms for r in refs) + manifest.origin_ms, max(r.end_ms for r in refs) + manifest.origin_ms
+    return min(r.start_ms for r in refs) + manifest.origin_ms, max(
+        r.end_ms for r in refs
+    ) + manifest.origin_ms
 
 
 def test_metrics_parts_hold_every_mapped_sample_exactly(tiny_dataset, tiny_store, scenario):
@@ -51,7 +53,13 @@ def test_metrics_parts_hold_every_mapped_sample_exactly(tiny_dataset, tiny_store
         for row in rows(day_file(tiny_dataset, CB, day, catalog.FILES["metric_service"])):
             if lo <= int(row[1]) * 1000 < hi:
                 for col, value in zip(SERVICE_COLUMNS, row[2:]):
-                    expected[(metric_names.service(row[0], col, NS).labels, int(row[1]) * 1000, float(value))] += 1
+                    expected[
+                        (
+                            metric_names.service(row[0], col, NS).labels,
+                            int(row[1]) * 1000,
+                            float(value),
+                        )
+                    ] += 1
     got = Counter()
     last_t = 0
     for ref, part in _parts(tiny_store, scenario, "metrics"):
@@ -69,7 +77,7 @@ def test_metrics_parts_hold_every_mapped_sample_exactly(tiny_dataset, tiny_store
                 seen.add(labels)
                 (sample,) = ts.samples
                 assert sample.timestamp == frame.t0
-                assert bytes(frame.body)[slot:slot + 6] == _varint(sample.timestamp)
+                assert bytes(frame.body)[slot : slot + 6] == _varint(sample.timestamp)
                 got[(labels, sample.timestamp, sample.value)] += 1
     assert got == expected and sum(got.values()) > 1000
 
@@ -105,7 +113,7 @@ def test_trace_parts_hold_every_span_exactly(tiny_dataset, tiny_store, scenario)
             slots = u32s(frame.slots)
             assert len(batch.spans) == len(slots) == frame.count
             for span, slot in zip(batch.spans, slots):
-                assert struct.unpack(">q", bytes(frame.body)[slot:slot + 8])[0] == span.startTime
+                assert struct.unpack(">q", bytes(frame.body)[slot : slot + 8])[0] == span.startTime
                 sid = f"{span.spanId & (2**64 - 1):016x}"
                 got[sid] = (frame.pod, span)
             assert frame.end >= max(s.startTime + s.duration for s in batch.spans) // 1000
@@ -114,14 +122,21 @@ def test_trace_parts_hold_every_span_exactly(tiny_dataset, tiny_store, scenario)
         ts, cmdb, _, trace_id, duration, typ, status, op, parent = expected[sid]
         assert pod == cmdb and span.operationName == op
         assert span.startTime == int(ts) * 1000 and span.duration == int(duration)
-        assert (span.traceIdHigh, span.traceIdLow) == (_signed(trace_id[:16]), _signed(trace_id[16:]))
+        assert (span.traceIdHigh, span.traceIdLow) == (
+            _signed(trace_id[:16]),
+            _signed(trace_id[16:]),
+        )
         tags = {t.key: (t.vStr if t.vType == 0 else t.vBool) for t in span.tags}
         assert tags["status.code"] == status and tags.get("span.type", "") == typ
         assert tags.get("error", False) == (status not in ("0", "Ok", "OK", "200", ""))
         if parent:
             assert span.parentSpanId == _signed(parent)
             (ref,) = span.references
-            assert ref.refType == 0 and ref.spanId == _signed(parent) and ref.traceIdLow == span.traceIdLow
+            assert (
+                ref.refType == 0
+                and ref.spanId == _signed(parent)
+                and ref.traceIdLow == span.traceIdLow
+            )
         else:
             assert span.parentSpanId == 0 and not span.references
 
@@ -140,7 +155,9 @@ def test_log_parts_keep_each_pods_lines_in_order(tiny_dataset, tiny_store, scena
         assert frame.pod == ref.pod
         text, ends, times = bytes(frame.text), u32s(frame.ends), i64s(frame.times)
         starts = [0, *ends[:-1]]
-        got.setdefault(frame.pod, []).extend(zip(times, (text[a:b].decode() for a, b in zip(starts, ends))))
+        got.setdefault(frame.pod, []).extend(
+            zip(times, (text[a:b].decode() for a, b in zip(starts, ends)))
+        )
     assert set(got) == set(expected)
     for pod, lines in expected.items():
         assert got[pod] == [(t, v) for t, _, _, v in sorted(lines, key=lambda x: x[:3])]
@@ -163,7 +180,15 @@ def test_manifest_counts_are_what_a_replay_of_the_window_sends(tiny_store, scena
     for ref, part in _parts(tiny_store, scenario, "logs"):
         lines[ref.pod] += sum(_in(scenario, t) for t in i64s(part.frames[0].times))
     c = scenario.counts
-    assert (c.samples, c.series, c.spans, c.traces, c.log_lines) == (samples, len(series), spans, len(traces), sum(lines.values()))
-    assert {p.name: p.log_lines for p in scenario.pods if p.log_lines} == {k: v for k, v in lines.items() if v}
+    assert (c.samples, c.series, c.spans, c.traces, c.log_lines) == (
+        samples,
+        len(series),
+        spans,
+        len(traces),
+        sum(lines.values()),
+    )
+    assert {p.name: p.log_lines for p in scenario.pods if p.log_lines} == {
+        k: v for k, v in lines.items() if v
+    }
     assert scenario.fault.component and scenario.query.task_index and scenario.tz == "+08:00"
     assert scenario.window.start_ms <= -3600_000 and scenario.window.end_ms >= 1800_000

@@ -27,13 +27,17 @@ def test_every_record_and_some_fault_free_windows_become_scenarios(tiny_store):
     assert len(free) >= 4 and free[0] == "ff-000"
     _, m = bundle.resolve(tiny_store, ScenarioId.parse("cloudbed-1/ff-000"))
     assert m.fault_free and m.fault is None and m.counts.samples > 0
-    records = [bundle.resolve(tiny_store, s)[1].fault.timestamp * 1000 for s in refs if not s.fault_free]
+    records = [
+        bundle.resolve(tiny_store, s)[1].fault.timestamp * 1000 for s in refs if not s.fault_free
+    ]
     start, end = m.origin_ms + m.window.start_ms, m.origin_ms + m.window.end_ms
     assert all(not (start - 1800_000 <= t <= end + 1800_000) for t in records)
 
 
 def _compile(dataset, store, *extra):
-    return CliRunner().invoke(cli, ["compile", str(dataset), "--store", str(store), *extra, "--json"])
+    return CliRunner().invoke(
+        cli, ["compile", str(dataset), "--store", str(store), *extra, "--json"]
+    )
 
 
 def _blobs(root):
@@ -48,6 +52,7 @@ def test_same_input_same_bytes_and_a_rerun_writes_nothing(tiny_dataset, tmp_path
     assert _blobs(a) == _blobs(b)
     again = _compile(tiny_dataset, a, *PICK)
     import json
+
     summary = json.loads(again.output)
     assert summary["new_parts"] == 0 and summary["refs_changed"] == 0 and summary["parts"] > 0
     assert _blobs(a) == _blobs(b)
@@ -72,21 +77,58 @@ def _edit_line(path, n, fn):
 
 
 BREAKAGES = {
-    "missing day folder": (lambda ds: shutil.rmtree(_day(ds, "", "2022_03_21")), "2022_03_21", None),
-    "missing file": (lambda ds: _day(ds, "metric/metric_node.csv").unlink(), "metric_node.csv", None),
-    "wrong header": (lambda ds: _edit_line(_day(ds, "metric/metric_node.csv"), 1, lambda l: l.replace("kpi_name", "kpi")),
-                     "metric_node.csv:1", "expected"),
-    "malformed row": (lambda ds: _edit_line(_day(ds, "metric/metric_container.csv"), 5, lambda l: l.rstrip("\n") + ",extra\n"),
-                      "metric_container.csv:5", "expected 4"),
-    "non-numeric value": (lambda ds: _edit_line(_day(ds, "metric/metric_node.csv"), 7, lambda l: l.rsplit(",", 1)[0] + ",abc\n"),
-                          "metric_node.csv:7", "expected a number"),
-    "nan value": (lambda ds: _edit_line(_day(ds, "metric/metric_runtime.csv"), 9, lambda l: l.rsplit(",", 1)[0] + ",nan\n"),
-                  "metric_runtime.csv:9", "finite"),
-    "non-integer span time": (lambda ds: _edit_line(_day(ds, "trace/trace_span.csv"), 3, lambda l: "x" + l),
-                              "trace_span.csv:3", "integer"),
-    "record outside the days": (lambda ds: _edit_line(ds / "Market/cloudbed-1/record.csv", 2,
-                                                      lambda l: "1648000000,pod,frontend-0,container CPU load,2022-03-23 09:46:40\n"),
-                                "record.csv:2", "outside the telemetry days"),
+    "missing day folder": (
+        lambda ds: shutil.rmtree(_day(ds, "", "2022_03_21")),
+        "2022_03_21",
+        None,
+    ),
+    "missing file": (
+        lambda ds: _day(ds, "metric/metric_node.csv").unlink(),
+        "metric_node.csv",
+        None,
+    ),
+    "wrong header": (
+        lambda ds: _edit_line(
+            _day(ds, "metric/metric_node.csv"), 1, lambda l: l.replace("kpi_name", "kpi")
+        ),
+        "metric_node.csv:1",
+        "expected",
+    ),
+    "malformed row": (
+        lambda ds: _edit_line(
+            _day(ds, "metric/metric_container.csv"), 5, lambda l: l.rstrip("\n") + ",extra\n"
+        ),
+        "metric_container.csv:5",
+        "expected 4",
+    ),
+    "non-numeric value": (
+        lambda ds: _edit_line(
+            _day(ds, "metric/metric_node.csv"), 7, lambda l: l.rsplit(",", 1)[0] + ",abc\n"
+        ),
+        "metric_node.csv:7",
+        "expected a number",
+    ),
+    "nan value": (
+        lambda ds: _edit_line(
+            _day(ds, "metric/metric_runtime.csv"), 9, lambda l: l.rsplit(",", 1)[0] + ",nan\n"
+        ),
+        "metric_runtime.csv:9",
+        "finite",
+    ),
+    "non-integer span time": (
+        lambda ds: _edit_line(_day(ds, "trace/trace_span.csv"), 3, lambda l: "x" + l),
+        "trace_span.csv:3",
+        "integer",
+    ),
+    "record outside the days": (
+        lambda ds: _edit_line(
+            ds / "Market/cloudbed-1/record.csv",
+            2,
+            lambda l: "1648000000,pod,frontend-0,container CPU load,2022-03-23 09:46:40\n",
+        ),
+        "record.csv:2",
+        "outside the telemetry days",
+    ),
 }
 
 
@@ -95,7 +137,9 @@ def test_bad_input_names_file_and_line_and_publishes_nothing(small_copy, tmp_pat
     breaks, where, what = BREAKAGES[case]
     breaks(small_copy)
     store = tmp_path / "store"
-    result = CliRunner().invoke(cli, ["compile", str(small_copy), "--store", str(store), "--cloudbed", "cloudbed-1"])
+    result = CliRunner().invoke(
+        cli, ["compile", str(small_copy), "--store", str(store), "--cloudbed", "cloudbed-1"]
+    )
     assert result.exit_code != 0
     last = result.output.strip().splitlines()[-1]
     assert last.startswith("error: ") and where in last, result.output
@@ -112,14 +156,31 @@ def test_conflicting_duplicate_samples_are_refused(small_copy, tmp_path):
     lines.insert(2, f"{t},{cmdb},{kpi},{float(value) + 1}\n")
     lines.insert(2, lines[1])  # an identical duplicate is harmless and dropped
     path.write_text("".join(lines))
-    result = CliRunner().invoke(cli, ["compile", str(small_copy), "--store", str(tmp_path / "s"), "--cloudbed", "cloudbed-1"])
-    assert result.exit_code != 0 and "two different values" in result.output and "metric_node.csv:4" in result.output
+    result = CliRunner().invoke(
+        cli,
+        ["compile", str(small_copy), "--store", str(tmp_path / "s"), "--cloudbed", "cloudbed-1"],
+    )
+    assert (
+        result.exit_code != 0
+        and "two different values" in result.output
+        and "metric_node.csv:4" in result.output
+    )
 
 
 def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dataset, tmp_path):
     store_dir = tmp_path / "store"
-    cmd = [sys.executable, "-m", "replaybed", "compile", str(tiny_dataset), "--store", str(store_dir),
-           "--cloudbed", "cloudbed-1", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "replaybed",
+        "compile",
+        str(tiny_dataset),
+        "--store",
+        str(store_dir),
+        "--cloudbed",
+        "cloudbed-1",
+        "--json",
+    ]
     for delay in (2.0, 6.0, 9.0):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -128,7 +189,9 @@ def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dat
         store = Store.open(str(store_dir))
         for sid, digest in store.refs():
             _, manifest = bundle.resolve(store, sid)
-            assert all(store.has_blob(p.digest, p.size) for p in manifest.parts), f"{sid} published half-written"
+            assert all(store.has_blob(p.digest, p.size) for p in manifest.parts), (
+                f"{sid} published half-written"
+            )
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     store = Store.open(str(store_dir))
@@ -139,8 +202,12 @@ def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dat
             bundle.read_part(store, p)
     # a killed writer may leave a temp file: never listed as a blob, and `store gc` removes it
     assert not [b for b in store.blobs() if b.key.endswith(".tmp")]
-    gc = subprocess.run([sys.executable, "-m", "replaybed", "store", "gc", str(store_dir), "--grace", "0s"],
-                        capture_output=True, text=True, timeout=300)
+    gc = subprocess.run(
+        [sys.executable, "-m", "replaybed", "store", "gc", str(store_dir), "--grace", "0s"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert gc.returncode == 0, gc.stderr
     assert not list(store_dir.rglob("*.tmp"))
     assert len([s for s, _ in Store.open(str(store_dir)).refs() if not s.fault_free]) == 70

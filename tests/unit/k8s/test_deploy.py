@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from support.fake_kube import FakeCluster
 
 from replaybed.k8s import deploy, render
 from replaybed.k8s.cluster import KubeCluster
 from replaybed.k8s.errors import ClusterError, DeployConfigError
-from support.fake_kube import FakeCluster
 
 
 class Ticks:
@@ -53,13 +53,18 @@ def test_a_namespace_holding_another_scenario_is_refused(spec, tiny_store):
     fake = FakeCluster(ready_after=0)
     deploy.up(_cluster(fake), spec, clock=Ticks().clock, sleep=lambda s: None)
     other = deploy.build_spec(tiny_store, "cloudbed-1/001")
-    with pytest.raises(DeployConfigError, match="already runs scenario openrca-market/cloudbed-1/000"):
+    with pytest.raises(
+        DeployConfigError, match="already runs scenario openrca-market/cloudbed-1/000"
+    ):
         deploy.up(_cluster(fake), other)
 
 
 def test_down_removes_what_up_made_and_nothing_else(spec):
     fake = FakeCluster(ready_after=0)
-    fake.objects[("Namespace", None, "other")] = {"kind": "Namespace", "metadata": {"name": "other"}}
+    fake.objects[("Namespace", None, "other")] = {
+        "kind": "Namespace",
+        "metadata": {"name": "other"},
+    }
     deploy.up(_cluster(fake), spec, clock=Ticks().clock, sleep=lambda s: None)
     assert deploy.down(_cluster(fake), spec.namespace) == [f"Namespace/{spec.namespace}"]
     assert list(fake.objects) == [("Namespace", None, "other")]
@@ -68,8 +73,14 @@ def test_down_removes_what_up_made_and_nothing_else(spec):
 
 def test_down_in_a_foreign_namespace_deletes_only_labelled_objects(spec):
     fake = FakeCluster(ready_after=0)
-    fake.objects[("Namespace", None, spec.namespace)] = {"kind": "Namespace", "metadata": {"name": spec.namespace, "labels": {}}}
-    fake.objects[("Pod", spec.namespace, "theirs")] = {"kind": "Pod", "metadata": {"name": "theirs", "labels": {}}}
+    fake.objects[("Namespace", None, spec.namespace)] = {
+        "kind": "Namespace",
+        "metadata": {"name": spec.namespace, "labels": {}},
+    }
+    fake.objects[("Pod", spec.namespace, "theirs")] = {
+        "kind": "Pod",
+        "metadata": {"name": "theirs", "labels": {}},
+    }
     for obj in render.objects(spec)[1:]:
         _cluster(fake).create(obj)
     removed = deploy.down(_cluster(fake), spec.namespace)

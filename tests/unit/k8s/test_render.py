@@ -50,15 +50,29 @@ def test_the_deploy_has_what_aiopslab_and_agents_expect(spec):
     image = jaeger["spec"]["template"]["spec"]["containers"][0]["image"]
     major, minor = (int(x) for x in image.rsplit(":", 1)[1].split(".")[:2])
     assert major == 1 or (major == 2 and minor <= 20)
-    assert any(a.startswith("--memory.max-traces=") for a in jaeger["spec"]["template"]["spec"]["containers"][0]["args"])
+    assert any(
+        a.startswith("--memory.max-traces=")
+        for a in jaeger["spec"]["template"]["spec"]["containers"][0]["args"]
+    )
     jobs = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Job"}
     assert set(jobs) == {"replaybed-metrics", "replaybed-traces"}
-    assert "http://jaeger:14268" in jobs["replaybed-traces"]["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert (
+        "http://jaeger:14268"
+        in jobs["replaybed-traces"]["spec"]["template"]["spec"]["containers"][0]["command"]
+    )
     for o in objs:
-        pod_spec = o["spec"]["template"]["spec"] if o["kind"] in ("Job", "Deployment") else o.get("spec", {})
+        pod_spec = (
+            o["spec"]["template"]["spec"]
+            if o["kind"] in ("Job", "Deployment")
+            else o.get("spec", {})
+        )
         for c in pod_spec.get("containers", []):
             sc = c["securityContext"]
-            assert sc["readOnlyRootFilesystem"] and not sc["allowPrivilegeEscalation"] and not sc.get("privileged")
+            assert (
+                sc["readOnlyRootFilesystem"]
+                and not sc["allowPrivilegeEscalation"]
+                and not sc.get("privileged")
+            )
             assert c["resources"]["limits"] and c["resources"]["requests"]
             text = json.dumps(c)
             assert "AWS_" not in text and "SECRET" not in text.upper()
@@ -67,7 +81,11 @@ def test_the_deploy_has_what_aiopslab_and_agents_expect(spec):
 def test_all_containers_share_one_anchor_and_read_the_locator(spec):
     anchors = set()
     for o in render.objects(spec):
-        pod_spec = o["spec"]["template"]["spec"] if o["kind"] in ("Job", "Deployment") else o.get("spec", {})
+        pod_spec = (
+            o["spec"]["template"]["spec"]
+            if o["kind"] in ("Job", "Deployment")
+            else o.get("spec", {})
+        )
         for c in pod_spec.get("containers", []):
             if c["name"] == "jaeger":
                 continue
@@ -78,8 +96,20 @@ def test_all_containers_share_one_anchor_and_read_the_locator(spec):
 
 
 def test_dry_run_prints_valid_yaml(tiny_store):
-    result = CliRunner().invoke(cli, ["deploy", "up", "--dry-run", "-o", "yaml", "--scenario", "cloudbed-1/000",
-                                      "--store", str(tiny_store.backend.root)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "deploy",
+            "up",
+            "--dry-run",
+            "-o",
+            "yaml",
+            "--scenario",
+            "cloudbed-1/000",
+            "--store",
+            str(tiny_store.backend.root),
+        ],
+    )
     assert result.exit_code == 0, result.output
     docs = list(yaml.safe_load_all(result.output))
     assert len(docs) == 48
@@ -90,21 +120,30 @@ def test_dry_run_prints_valid_yaml(tiny_store):
 def test_compile_job_is_an_indexed_job_over_the_cloudbeds():
     from replaybed.k8s.compile_job import compile_job
 
-    job = compile_job("replaybed", "img:1", "s3://bucket/rb", "openrca-market", "s3-creds", "http://rgw:7480")
+    job = compile_job(
+        "replaybed", "img:1", "s3://bucket/rb", "openrca-market", "s3-creds", "http://rgw:7480"
+    )
     kubernetes_validate.validate(job, VERSIONS[-1], strict=True)
     assert job["spec"]["completionMode"] == "Indexed" and job["spec"]["completions"] == 2
     script = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert "--cloudbed \"$CB\"" in script and "JOB_COMPLETION_INDEX" in script
+    assert '--cloudbed "$CB"' in script and "JOB_COMPLETION_INDEX" in script
     for index, cloudbed in enumerate(("cloudbed-1", "cloudbed-2")):
         import subprocess
-        out = subprocess.run(["sh", "-c", script.replace("exec replaybed", "echo replaybed")],
-                             env={"JOB_COMPLETION_INDEX": str(index), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+
+        out = subprocess.run(
+            ["sh", "-c", script.replace("exec replaybed", "echo replaybed")],
+            env={"JOB_COMPLETION_INDEX": str(index), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+        )
         assert f"--cloudbed {cloudbed} " in out.stdout, out.stdout
 
 
 def test_prometheus_values_enable_the_receiver_and_a_window():
     from pathlib import Path
 
-    values = yaml.safe_load((Path(__file__).resolve().parents[3] / "k8s/manifests/prometheus-values.yaml").read_text())
+    values = yaml.safe_load(
+        (Path(__file__).resolve().parents[3] / "k8s/manifests/prometheus-values.yaml").read_text()
+    )
     assert "web.enable-remote-write-receiver" in values["server"]["extraFlags"]
     assert values["server"]["tsdb"]["out_of_order_time_window"] in ("2h", "3h", "4h")

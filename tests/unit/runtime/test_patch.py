@@ -13,7 +13,7 @@ from replaybed.schemas import wire
 from replaybed.schemas.framing import u32s
 
 T0 = 1_647_705_600_000
-shifts = st.integers(min_value=-10**11, max_value=10**11)
+shifts = st.integers(min_value=-(10**11), max_value=10**11)
 
 
 def _metric_frame(t, values):
@@ -22,8 +22,12 @@ def _metric_frame(t, values):
 
 
 def _trace_frame(starts):
-    spans = [jaeger_thrift.Span(s, "7b532f0b62717b83b9d3ff72e97447c2", f"{i + 1:016x}", "", 5, "rpc", "0", "op")
-             for i, s in enumerate(starts)]
+    spans = [
+        jaeger_thrift.Span(
+            s, "7b532f0b62717b83b9d3ff72e97447c2", f"{i + 1:016x}", "", 5, "rpc", "0", "op"
+        )
+        for i, s in enumerate(starts)
+    ]
     return jaeger_thrift.batch("svc", "svc-0", "node-1", spans)
 
 
@@ -37,7 +41,11 @@ def test_metric_patch_moves_only_the_timestamps(shift, values):
     assert [s.samples[0].value for s in req.timeseries] == values
     assert len(body) == len(frame.body)
     slots = set(u32s(frame.slots))
-    assert all(a == b for i, (a, b) in enumerate(zip(body, bytes(frame.body))) if not any(s <= i < s + 6 for s in slots))
+    assert all(
+        a == b
+        for i, (a, b) in enumerate(zip(body, bytes(frame.body)))
+        if not any(s <= i < s + 6 for s in slots)
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -46,7 +54,9 @@ def test_patching_composes_and_zero_is_identity(a, b):
     frame = _metric_frame(T0, [1.0, 2.0, 1.0])
     assert patch.metric_body(frame, 0) == bytes(frame.body)
     once = patch.metric_body(frame, a + b)
-    shifted = prom_write.MetricFrame(T0 + a, T0 + a, frame.count, patch.metric_body(frame, a), frame.slots)
+    shifted = prom_write.MetricFrame(
+        T0 + a, T0 + a, frame.count, patch.metric_body(frame, a), frame.slots
+    )
     assert patch.metric_body(shifted, b) == once
 
 

@@ -67,17 +67,26 @@ def test_logs_dump_the_past_then_follow_the_clock(source):
             printed_at.append(clock.now_ms())
             return out.write(b)
 
-    replay.logs(source, pod, shift, Recorder(), clock, report, ready=lambda: ready.append(clock.now_ms()))
+    replay.logs(
+        source, pod, shift, Recorder(), clock, report, ready=lambda: ready.append(clock.now_ms())
+    )
     lines = out.getvalue().decode().splitlines()
     expected = list(replay.log_lines(source, pod))
-    assert report.items == len(lines) == len(expected) == next(p.log_lines for p in m.pods if p.name == pod)
+    assert (
+        report.items
+        == len(lines)
+        == len(expected)
+        == next(p.log_lines for p in m.pods if p.name == pod)
+    )
     for line, (t, text), at in zip(lines, expected, printed_at):
         stamp, _, rest = line.partition(" ")
         assert stamp == rfc3339(t + shift) and rest == text.decode()
         assert at >= t + shift, "a line was printed before its time"
         assert at - (t + shift) < 6000 or t + shift <= 1_800_000_000_000
     past = [t for t, _ in expected if t + shift <= 1_800_000_000_000]
-    assert printed_at[:len(past)] == [1_800_000_000_000] * len(past), "history must be dumped at once"
+    assert printed_at[: len(past)] == [1_800_000_000_000] * len(past), (
+        "history must be dumped at once"
+    )
     assert ready == [1_800_000_000_000] or not past
 
 
@@ -87,14 +96,27 @@ def test_metrics_backfill_in_one_go_then_paced(source):
     shift = offset_ms(m, "now", clock.now_ms())
     transport = FakeTransport()
     report = Report("metrics", str(m.id), shift)
-    pusher = Pusher("http://prom/api/v1/write", PROM_HEADERS, transport, clock, report, retry.Policy(), compress=True)
+    pusher = Pusher(
+        "http://prom/api/v1/write",
+        PROM_HEADERS,
+        transport,
+        clock,
+        report,
+        retry.Policy(),
+        compress=True,
+    )
     replay.metrics(source, shift, pusher, clock)
     assert report.items == m.counts.samples and not report.lost
     now0 = 1_800_000_000_000
     for url, headers, body in transport.calls:
-        assert headers["Content-Encoding"] == "snappy" and headers["X-Prometheus-Remote-Write-Version"] == "0.1.0"
+        assert (
+            headers["Content-Encoding"] == "snappy"
+            and headers["X-Prometheus-Remote-Write-Version"] == "0.1.0"
+        )
         req = wire.decode_write_request(bytes(cramjam.snappy.decompress_raw(body)))
-        assert max(s.timestamp for ts in req.timeseries for s in ts.samples) <= max(now0, clock.now_ms())
+        assert max(s.timestamp for ts in req.timeseries for s in ts.samples) <= max(
+            now0, clock.now_ms()
+        )
     first = wire.decode_write_request(bytes(cramjam.snappy.decompress_raw(transport.calls[0][2])))
     stamps = [s.timestamp for ts in first.timeseries for s in ts.samples]
     assert stamps == sorted(stamps), "oldest first"
@@ -107,7 +129,15 @@ def test_retries_then_rejection_is_reported(source):
     answers += [(400, b"out of bounds")] * 1000
     transport = FakeTransport(answers)
     report = Report("metrics", str(m.id), 0)
-    pusher = Pusher("http://prom/api/v1/write", PROM_HEADERS, transport, clock, report, retry.Policy(), compress=True)
+    pusher = Pusher(
+        "http://prom/api/v1/write",
+        PROM_HEADERS,
+        transport,
+        clock,
+        report,
+        retry.Policy(),
+        compress=True,
+    )
     replay.metrics(source, offset_ms(m, "end", clock.now_ms()), pusher, clock)
     assert report.retried == 3 and report.requests >= 1
     assert report.rejected_items == m.counts.samples - report.items
@@ -131,25 +161,75 @@ def test_5xx_retries_stop_at_the_budget():
 
 def test_out_file_holds_the_exact_request_bodies(tiny_store, tmp_path):
     out = tmp_path / "bodies"
-    result = CliRunner().invoke(cli, ["run", "traces", "--scenario", SCENARIO, "--store", str(tiny_store.backend.root),
-                                      "--anchor", "end", "--out", str(out), "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "traces",
+            "--scenario",
+            SCENARIO,
+            "--store",
+            str(tiny_store.backend.root),
+            "--anchor",
+            "end",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
     raw, spans = out.read_bytes(), 0
     while raw:
         (n,) = struct.unpack("<I", raw[:4])
-        spans += len(wire.decode_batch(raw[4:4 + n]).spans)
-        raw = raw[4 + n:]
+        spans += len(wire.decode_batch(raw[4 : 4 + n]).spans)
+        raw = raw[4 + n :]
     _, m = bundle.resolve(tiny_store, ScenarioId.parse(SCENARIO))
     assert spans == report["items"] == m.counts.spans
 
 
 def test_bad_flags_are_clear(tiny_store):
-    r = CliRunner().invoke(cli, ["run", "logs", "--scenario", SCENARIO, "--store", str(tiny_store.backend.root), "--pod", "nope-0"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "logs",
+            "--scenario",
+            SCENARIO,
+            "--store",
+            str(tiny_store.backend.root),
+            "--pod",
+            "nope-0",
+        ],
+    )
     assert r.exit_code == 2 and "nope-0" in r.output
-    r = CliRunner().invoke(cli, ["run", "metrics", "--scenario", SCENARIO, "--store", str(tiny_store.backend.root),
-                                 "--anchor", "yesterday", "--out", "/dev/null"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "metrics",
+            "--scenario",
+            SCENARIO,
+            "--store",
+            str(tiny_store.backend.root),
+            "--anchor",
+            "yesterday",
+            "--out",
+            "/dev/null",
+        ],
+    )
     assert r.exit_code == 2 and "RFC 3339" in r.output
-    r = CliRunner().invoke(cli, ["run", "metrics", "--scenario", "cloudbed-1/999", "--store", str(tiny_store.backend.root),
-                                 "--out", "/dev/null"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            "metrics",
+            "--scenario",
+            "cloudbed-1/999",
+            "--store",
+            str(tiny_store.backend.root),
+            "--out",
+            "/dev/null",
+        ],
+    )
     assert r.exit_code != 0 and "cloudbed-1/999" in r.output

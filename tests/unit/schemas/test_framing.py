@@ -6,7 +6,13 @@ from hypothesis import strategies as st
 
 from replaybed.schemas.errors import SchemaError
 from replaybed.schemas.framing import (
-    LogFrame, MetricFrame, TraceFrame, decode_part, encode_part, i64s, u32s,
+    LogFrame,
+    MetricFrame,
+    TraceFrame,
+    decode_part,
+    encode_part,
+    i64s,
+    u32s,
 )
 
 
@@ -20,11 +26,16 @@ def i64(values):
 
 metric_frames = st.builds(
     lambda t, body, n: MetricFrame(t, t, n, body, u32(list(range(n)))),
-    st.integers(0, 2**42), st.binary(max_size=64), st.integers(0, 5),
+    st.integers(0, 2**42),
+    st.binary(max_size=64),
+    st.integers(0, 5),
 )
 log_frames = st.lists(st.tuples(st.integers(0, 2**42), st.text(max_size=20)), max_size=6).map(
     lambda lines: LogFrame(
-        min((t for t, _ in lines), default=0), max((t for t, _ in lines), default=0), len(lines), "pod-0",
+        min((t for t, _ in lines), default=0),
+        max((t for t, _ in lines), default=0),
+        len(lines),
+        "pod-0",
         "".join(s for _, s in lines).encode(),
         u32([len("".join(s for _, s in lines[: i + 1]).encode()) for i in range(len(lines))]),
         i64([t for t, _ in lines]),
@@ -54,7 +65,12 @@ def test_trace_frame_keeps_process_fields():
     frame = TraceFrame(1, 2, 1, "cartservice", "cartservice-0", b"xyz" * 4, u32([3]), 7, 9)
     (got,) = decode_part(encode_part("traces", [frame])).frames
     assert (got.service, got.pod, got.spans_at, got.end, list(u32s(got.slots))) == (
-        "cartservice", "cartservice-0", 7, 9, [3])
+        "cartservice",
+        "cartservice-0",
+        7,
+        9,
+        [3],
+    )
 
 
 def test_encoding_is_deterministic():
@@ -72,10 +88,13 @@ def test_slot_count_must_match_items():
         encode_part("metrics", [MetricFrame(0, 0, 2, b"", u32([1]))])
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b"NOTAPART" + b"\0" * 8, "not a replaybed part"),
-    (encode_part("metrics", [MetricFrame(0, 0, 1, b"ab", u32([0]))])[:-3], "outside the"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"NOTAPART" + b"\0" * 8, "not a replaybed part"),
+        (encode_part("metrics", [MetricFrame(0, 0, 1, b"ab", u32([0]))])[:-3], "outside the"),
+    ],
+)
 def test_damaged_parts_are_named(raw, message):
     with pytest.raises(SchemaError, match=message):
         decode_part(raw, where="blob X")

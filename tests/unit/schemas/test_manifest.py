@@ -12,13 +12,27 @@ DIGEST = "sha256:" + "ab" * 32
 
 def manifest(**overrides) -> Manifest:
     values = dict(
-        dataset="openrca-market", system="cloudbed-1", scenario="000", fault_free=False,
-        origin_ms=1647738546000, window=Window.around(1647738546000, 3_600_000, 1_800_000),
-        chunk_ms=300_000, namespace="openrca-cloudbed-1",
+        dataset="openrca-market",
+        system="cloudbed-1",
+        scenario="000",
+        fault_free=False,
+        origin_ms=1647738546000,
+        window=Window.around(1647738546000, 3_600_000, 1_800_000),
+        chunk_ms=300_000,
+        namespace="openrca-cloudbed-1",
         parts=(PartRef("logs", media_types.LOGS, DIGEST, 10, 20, -300_000, 0, 3, "frontend-0"),),
-        pods=(Pod("frontend-0", "frontend", "node-1", 3),), services=("frontend",), nodes=("node-1",),
+        pods=(Pod("frontend-0", "frontend", "node-1", 3),),
+        services=("frontend",),
+        nodes=("node-1",),
         counts=Counts(log_lines=3),
-        fault=Fault(0, 1647738546, "2022-03-20 09:09:06", "pod", "shippingservice-1", "container read I/O load"),
+        fault=Fault(
+            0,
+            1647738546,
+            "2022-03-20 09:09:06",
+            "pod",
+            "shippingservice-1",
+            "container read I/O load",
+        ),
     )
     values.update(overrides)
     return Manifest(**values)
@@ -29,7 +43,12 @@ def test_canonical_json_round_trips_byte_for_byte():
     data = m.to_json()
     assert Manifest.from_json(data) == m
     assert Manifest.from_json(data).to_json() == data
-    assert data == json.dumps(json.loads(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert (
+        data
+        == json.dumps(
+            json.loads(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    )
 
 
 def test_window_is_snapped_outwards_to_whole_minutes():
@@ -74,10 +93,13 @@ def test_parts_of_filters_kind_pod_and_window():
     assert m.parts_of("logs", "a") == [inside]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("cloudbed-1/017", ScenarioId("openrca-market", "cloudbed-1", "017")),
-    ("openrca-market/cloudbed-2/ff-003", ScenarioId("openrca-market", "cloudbed-2", "ff-003")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("cloudbed-1/017", ScenarioId("openrca-market", "cloudbed-1", "017")),
+        ("openrca-market/cloudbed-2/ff-003", ScenarioId("openrca-market", "cloudbed-2", "ff-003")),
+    ],
+)
 def test_scenario_ids(text, expected):
     assert ScenarioId.parse(text) == expected
     assert ScenarioId.parse(str(expected)) == expected

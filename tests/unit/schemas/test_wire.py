@@ -15,7 +15,15 @@ def test_prometheus_write_request_round_trips():
 
 def test_jaeger_batch_round_trips():
     t = wire.jaeger_types()
-    span = t.Span(traceIdLow=-1, traceIdHigh=2, spanId=3, parentSpanId=0, operationName="op", flags=1,
-                  startTime=1647738546000000, duration=120)
+    span = t.Span(
+        traceIdLow=-1,
+        traceIdHigh=2,
+        spanId=3,
+        parentSpanId=0,
+        operationName="op",
+        flags=1,
+        startTime=1647738546000000,
+        duration=120,
+    )
     batch = t.Batch(process=t.Process(serviceName="frontend"), spans=[span])
     assert wire.decode_batch(wire.encode_batch(batch)) == batch

@@ -6,11 +6,11 @@ import csv
 from collections import Counter
 
 import pytest
+from support.datasets import day_file, rows
 
 from replaybed.compile.market import catalog
 from replaybed.compile.market.records import vendored
 from replaybed.compile.synth.topology import operations
-from support.datasets import day_file, rows
 
 CB, DAY = "cloudbed-1", "2022_03_20"
 
@@ -19,7 +19,9 @@ CB, DAY = "cloudbed-1", "2022_03_20"
 @pytest.mark.parametrize("day", catalog.DAYS)
 def test_every_file_with_its_exact_header(tiny_dataset, cloudbed, day):
     folder = tiny_dataset / "Market" / cloudbed / "telemetry" / day
-    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == sorted(catalog.FILES.values())
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == sorted(
+        catalog.FILES.values()
+    )
     for name, rel in catalog.FILES.items():
         with open(folder / rel, "rb") as fh:
             assert fh.readline() == (",".join(catalog.HEADERS[name]) + "\n").encode()
@@ -32,7 +34,9 @@ def test_records_and_queries_are_the_real_rows(tiny_dataset, cloudbed, count):
     records, queries = rows(base / "record.csv"), rows(base / "query.csv")
     real = vendored(cloudbed)
     assert len(records) == len(queries) == count
-    assert records == [[str(r.timestamp), r.level, r.component, r.reason, r.datetime] for r, _ in real]
+    assert records == [
+        [str(r.timestamp), r.level, r.component, r.reason, r.datetime] for r, _ in real
+    ]
     assert queries == [[q.task_index, q.instruction, q.scoring_points] for _, q in real]
 
 
@@ -72,14 +76,18 @@ def test_node_kpis_sampled_every_300_s_are_the_documented_ones(tiny_dataset):
 
 def test_traps_are_reproduced(tiny_dataset):
     mesh = day_file(tiny_dataset, CB, DAY, "metric/metric_mesh.csv").read_text()
-    assert '"istio_tcp_connections_closed.UF,URX"' in mesh or '"istio_tcp_sent_bytes.UF,URX"' in mesh
+    assert (
+        '"istio_tcp_connections_closed.UF,URX"' in mesh or '"istio_tcp_sent_bytes.UF,URX"' in mesh
+    )
     service_logs = rows(day_file(tiny_dataset, CB, DAY, "log/log_service.csv"))
     times = [int(r[1]) for r in service_logs]
     assert times != sorted(times), "log_service must not be time-sorted"
     spans = rows(day_file(tiny_dataset, CB, DAY, "trace/trace_span.csv"))
     starts = [int(r[0]) for r in spans]
     runs = 1 + sum(b < a for a, b in zip(starts, starts[1:]))
-    assert 2 <= runs <= 10, f"trace_span should be a few concatenated sorted shards, found {runs} runs"
+    assert 2 <= runs <= 10, (
+        f"trace_span should be a few concatenated sorted shards, found {runs} runs"
+    )
     roots = [r for r in spans if r[8] == ""]
     assert roots and all(r[5] == "http" for r in roots)
     assert all(len(r[3]) == 32 and len(r[2]) == 16 for r in spans)
@@ -107,5 +115,7 @@ def test_children_lie_inside_their_parents(tiny_dataset):
 
 def test_files_parse_with_the_stdlib_csv_reader(tiny_dataset):
     for name, rel in catalog.FILES.items():
-        with open(day_file(tiny_dataset, "cloudbed-2", DAY, rel), newline="", encoding="utf-8") as fh:
+        with open(
+            day_file(tiny_dataset, "cloudbed-2", DAY, rel), newline="", encoding="utf-8"
+        ) as fh:
             assert all(len(r) == len(catalog.HEADERS[name]) for r in csv.reader(fh))

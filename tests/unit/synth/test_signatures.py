@@ -5,12 +5,12 @@ from __future__ import annotations
 from statistics import mean
 
 import pytest
+from support.datasets import day_file, rows
 
 from replaybed.compile.market import catalog
 from replaybed.compile.market.records import vendored
 from replaybed.compile.synth.faults import duration_of
 from replaybed.compile.synth.placement import node_of
-from support.datasets import day_file, rows
 
 # reason -> (metric file, kpi an engineer would chart, direction); independent of the generator's tables
 METRIC_SIGNALS = {
@@ -19,8 +19,16 @@ METRIC_SIGNALS = {
     "container read I/O load": ("metric_container", "container_fs_reads./dev/vda", "up"),
     "container write I/O load": ("metric_container", "container_fs_writes./dev/vda", "up"),
     "container packet loss": ("metric_container", "container_network_receive_packets.eth0", "down"),
-    "container network packet corruption": ("metric_container", "container_network_receive_packets.eth0", "down"),
-    "container network packet retransmission": ("metric_container", "container_network_transmit_packets.eth0", "up"),
+    "container network packet corruption": (
+        "metric_container",
+        "container_network_receive_packets.eth0",
+        "down",
+    ),
+    "container network packet retransmission": (
+        "metric_container",
+        "container_network_transmit_packets.eth0",
+        "up",
+    ),
     "node memory consumption": ("metric_node", "system.mem.used", "up"),
     "node CPU load": ("metric_node", "system.cpu.pct_usage", "up"),
     "node CPU spike": ("metric_node", "system.cpu.pct_usage", "up"),
@@ -39,7 +47,9 @@ def _first_record(reason):
 
 
 def _day(ts: int) -> str:
-    return next(d for d in catalog.DAYS if catalog.day_start(d) <= ts < catalog.day_start(d) + 86400)
+    return next(
+        d for d in catalog.DAYS if catalog.day_start(d) <= ts < catalog.day_start(d) + 86400
+    )
 
 
 def _series(dataset, cloudbed, ts, file, cmdb, kpi):
@@ -67,18 +77,26 @@ def test_metric_signature(tiny_dataset, reason):
     cloudbed, r = _first_record(reason)
     file, kpi, direction = METRIC_SIGNALS[reason]
     end = r.timestamp + duration_of(cloudbed, r)
-    hit = _series(tiny_dataset, cloudbed, r.timestamp, file, _cmdb(cloudbed, r.level, r.component), kpi)
+    hit = _series(
+        tiny_dataset, cloudbed, r.timestamp, file, _cmdb(cloudbed, r.level, r.component), kpi
+    )
     before = [v for t, v in hit.items() if r.timestamp - 600 <= t < r.timestamp]
     during = [v for t, v in hit.items() if r.timestamp <= t < end]
     assert before and during, f"{reason}: no samples around {r.datetime}"
     ratio = mean(during) / max(mean(before), 1e-9)
-    assert ratio > 1.8 if direction == "up" else ratio < 0.85, f"{reason} on {r.component}: ratio {ratio:.2f}"
+    assert ratio > 1.8 if direction == "up" else ratio < 0.85, (
+        f"{reason} on {r.component}: ratio {ratio:.2f}"
+    )
     other_level = "node" if r.level == "node" else "pod"
-    calm = _series(tiny_dataset, cloudbed, r.timestamp, file, _cmdb(cloudbed, other_level, _other(r)), kpi)
+    calm = _series(
+        tiny_dataset, cloudbed, r.timestamp, file, _cmdb(cloudbed, other_level, _other(r)), kpi
+    )
     calm_during = [v for t, v in calm.items() if r.timestamp <= t < end]
     calm_before = [v for t, v in calm.items() if r.timestamp - 10800 <= t < r.timestamp]
     if calm_during and calm_before and mean(calm_before):
-        assert 0.5 < mean(calm_during) / mean(calm_before) < 1.6, f"{reason}: unrelated component moved too"
+        assert 0.5 < mean(calm_during) / mean(calm_before) < 1.6, (
+            f"{reason}: unrelated component moved too"
+        )
 
 
 def _spans_to(dataset, cloudbed, r, pods):
@@ -91,7 +109,11 @@ def _spans_to(dataset, cloudbed, r, pods):
 
 def test_network_latency_slows_calls_into_the_pod(tiny_dataset):
     cloudbed, r = _first_record("container network latency")
-    pods = {r.component} if r.level == "pod" else {p for p in catalog.CANDIDATE_PODS if catalog.service_of(p) == r.component}
+    pods = (
+        {r.component}
+        if r.level == "pod"
+        else {p for p in catalog.CANDIDATE_PODS if catalog.service_of(p) == r.component}
+    )
     end = r.timestamp + duration_of(cloudbed, r)
     calls, _, _ = _spans_to(tiny_dataset, cloudbed, r, pods)
     before = [int(s[4]) for s in calls if r.timestamp - 600 <= int(s[0]) // 1000 < r.timestamp]
@@ -100,8 +122,10 @@ def test_network_latency_slows_calls_into_the_pod(tiny_dataset):
     assert mean(during) > 20 * mean(before)
 
 
-@pytest.mark.parametrize("reason,codes", [("container packet loss", {"4", "14"}),
-                                          ("container network packet corruption", {"13", "2"})])
+@pytest.mark.parametrize(
+    "reason,codes",
+    [("container packet loss", {"4", "14"}), ("container network packet corruption", {"13", "2"})],
+)
 def test_lossy_network_faults_show_grpc_errors(tiny_dataset, reason, codes):
     cloudbed, r = _first_record(reason)
     end = r.timestamp + duration_of(cloudbed, r)
@@ -113,11 +137,19 @@ def test_lossy_network_faults_show_grpc_errors(tiny_dataset, reason, codes):
 
 def test_process_termination_silences_the_pod_and_callers_see_unavailable(tiny_dataset):
     cloudbed, r = _first_record("container process termination")
-    pods = {r.component} if r.level == "pod" else {p for p in catalog.CANDIDATE_PODS if catalog.service_of(p) == r.component}
+    pods = (
+        {r.component}
+        if r.level == "pod"
+        else {p for p in catalog.CANDIDATE_PODS if catalog.service_of(p) == r.component}
+    )
     end = r.timestamp + duration_of(cloudbed, r)
     day = _day(r.timestamp)
     container = rows(day_file(tiny_dataset, cloudbed, day, "metric/metric_container.csv"))
-    silent = [x for x in container if x[1].split(".", 1)[1] in pods and r.timestamp + 60 <= int(x[0]) < end]
+    silent = [
+        x
+        for x in container
+        if x[1].split(".", 1)[1] in pods and r.timestamp + 60 <= int(x[0]) < end
+    ]
     assert not silent
     spans = rows(day_file(tiny_dataset, cloudbed, day, "trace/trace_span.csv"))
     assert not [s for s in spans if s[1] in pods and r.timestamp + 1 <= int(s[0]) // 1000 < end]
