@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -70,7 +71,8 @@ class _Bar:
     """A click progress bar on stderr, sized once the operation knows its total."""
 
     def __init__(self, label: str, enabled: bool):
-        self.label, self.enabled, self.bar = label, enabled, None
+        self.label, self.enabled = label, enabled
+        self.bar: Any = None  # click's ProgressBar once started
 
     def start(self, total_bytes: int) -> None:
         if self.enabled and total_bytes:

@@ -59,20 +59,21 @@ class Sizes:
 
 def size_rows(items: Iterable[Reached]) -> tuple[list[dict], dict]:
     """Per-scenario sizes and store totals (with the dedup ratio referenced/unique)."""
-    items = [item for item in items if _loaded(item)]
+    items = list(items)
+    loaded = [(item, _loaded(item)) for item in items]
     users = Counter(digest for item in items for digest in item.blobs())
-    rows = []
-    for item in items:
+    rows: list[dict] = []
+    for item, manifest in loaded:
         blobs = item.blobs()
         sizes = Sizes(
-            referenced=item.manifest_size + sum(p.size for p in item.manifest.parts),
+            referenced=item.manifest_size + sum(p.size for p in manifest.parts),
             unique=sum(size for digest, size in blobs.items() if users[digest] == 1),
-            raw=sum(p.raw_size for p in item.manifest.parts),
+            raw=sum(p.raw_size for p in manifest.parts),
         )
         rows.append(
             {
                 "id": str(item.scenario),
-                "parts": len(item.manifest.parts),
+                "parts": len(manifest.parts),
                 "referenced_bytes": sizes.referenced,
                 "unique_bytes": sizes.unique,
                 "raw_bytes": sizes.raw,

@@ -17,3 +17,6 @@ class Silent:
 
     def advance(self, nbytes: int) -> None:
         pass
+
+
+SILENT = Silent()

@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from replaybed.artifacts.errors import StoreError
-from replaybed.artifacts.progress import Progress, Silent
+from replaybed.artifacts.progress import SILENT, Progress
 from replaybed.artifacts.reach import Reached, load
 from replaybed.artifacts.store import Store
 
@@ -47,7 +47,7 @@ def copy(
     dst: Store,
     scenarios: Iterable[str] = (),
     jobs: int = 8,
-    progress: Progress = Silent(),
+    progress: Progress = SILENT,
 ) -> CopyReport:
     started = time.monotonic()
     report = CopyReport()
@@ -111,5 +111,6 @@ def _run(fn: Callable[[str], None], digests: Iterable[str], jobs: int) -> None:
         for future in pending:
             future.cancel()
         for future in done:
-            if future.exception() is not None:
-                raise future.exception()
+            error = future.exception()
+            if error is not None:
+                raise error

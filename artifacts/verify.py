@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from replaybed.artifacts import layout
 from replaybed.artifacts.bundle import read_part
 from replaybed.artifacts.errors import ObjectNotFound, StoreError
-from replaybed.artifacts.progress import Progress, Silent
+from replaybed.artifacts.progress import SILENT, Progress
 from replaybed.artifacts.reach import load
 from replaybed.artifacts.store import Store
 from replaybed.schemas.errors import SchemaError
@@ -61,7 +61,7 @@ class Report:
 
 
 def verify(
-    store: Store, scenarios: Iterable[str] = (), jobs: int = 8, progress: Progress = Silent()
+    store: Store, scenarios: Iterable[str] = (), jobs: int = 8, progress: Progress = SILENT
 ) -> Report:
     started = time.monotonic()
     report = Report()
@@ -82,7 +82,7 @@ def verify(
             continue
         report.blobs += 1
         report.bytes += item.manifest_size
-        for part in item.manifest.parts:
+        for part in item.manifest.parts if item.manifest else ():
             parts.setdefault(part.digest, (part, []))[1].append(str(item.scenario))
 
     def check(entry: tuple[PartRef, list[str]]) -> Problem | None:

@@ -1,8 +1,5 @@
 """replaybed: compile recorded incidents once, replay them as if they were live."""
 
-from importlib.metadata import PackageNotFoundError, version
+from replaybed.schemas.version import __version__
 
-try:
-    __version__ = version("replaybed")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0+unknown"
+__all__ = ["__version__"]

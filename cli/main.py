@@ -9,12 +9,11 @@ here, in one place, instead of a traceback.
 from __future__ import annotations
 
 import importlib
-import sys
 
 import click
 
-from replaybed import __version__
 from replaybed.schemas.errors import ReplaybedError
+from replaybed.schemas.version import __version__
 
 # name -> (module, attribute, one-line help shown by `replaybed --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -96,4 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

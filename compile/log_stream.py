@@ -13,7 +13,7 @@ from replaybed.schemas.framing import LogFrame
 
 def frame(pod: str, lines: list[tuple[int, int, int, str]]) -> LogFrame:
     """`lines` = (time ms, source 0=service/1=proxy, row in file, text)."""
-    ordered = sorted(lines, key=lambda l: (l[0], l[1], l[2]))
+    ordered = sorted(lines, key=lambda row: (row[0], row[1], row[2]))
     text = bytearray()
     ends = array("I")
     times = array("q")

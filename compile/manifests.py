@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import zstandard
 
-from replaybed import __version__
 from replaybed.compile.chunks import ChunkIndex
 from replaybed.compile.market.catalog import ALL_PODS, DATASET, service_of
 from replaybed.compile.scenarios import Scenario
 from replaybed.compile.spill import Registry
 from replaybed.schemas import media_types
 from replaybed.schemas.manifest import Counts, Manifest, PartRef, Pod
+from replaybed.schemas.version import __version__
 
 FORMAT = "1"
 
@@ -26,7 +26,9 @@ def compiler_info() -> dict[str, str]:
 
 def build(sc: Scenario, chunk_ms: int, chunks: dict[int, ChunkIndex], reg: Registry) -> Manifest:
     lo, hi = sc.start_ms, sc.end_ms
-    parts, series, unknown = [], set(), {}
+    parts: list[PartRef] = []
+    series: set[int] = set()
+    unknown: dict[str, int] = {}
     samples = spans = 0
     traces: set[int] = set()
     log_lines: dict[str, int] = {}

@@ -26,7 +26,8 @@ def render() -> str:
     out = [
         "# Metric name mapping (OpenRCA Market -> Prometheus)",
         "",
-        "Generated from `compile/metric_names.py` by `python -m replaybed.compile.mapping_doc > docs/metric-mapping.md`;",
+        "Generated from `compile/metric_names.py` by "
+        "`python -m replaybed.compile.mapping_doc > docs/metric-mapping.md`;",
         "a test keeps this file equal to the code. The rules are in the module docstring; every series",
         'also carries `namespace="openrca-<cloudbed>"`. Values of `_MB` names are multiplied by 1048576 (`×1048576`).',
         "Names outside these lists are mapped by the general rule (invalid characters -> `_`, original in",

@@ -75,7 +75,7 @@ def fault_free_scenarios(
     cloudbed: str, records: list[Record], day_starts_ms: list[int], before_ms: int, after_ms: int
 ) -> list[Scenario]:
     faults = sorted(r.timestamp * 1000 for r in records)
-    out = []
+    out: list[Scenario] = []
     for day in sorted(day_starts_ms):
         origin = day + before_ms
         while origin + after_ms <= day + DAY_MS:

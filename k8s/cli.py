@@ -110,7 +110,8 @@ def up_command(
         click.echo(json.dumps(result.__dict__, indent=2))
         return
     click.echo(
-        f"{result.scenario} is live in namespace {result.namespace} (fault at {result.anchor}) after {result.seconds:.1f} s"
+        f"{result.scenario} is live in namespace {result.namespace} "
+        f"(fault at {result.anchor}) after {result.seconds:.1f} s"
     )
     click.echo(
         f"  created {len(result.created)} objects, {len(result.existing)} already there; ready: "

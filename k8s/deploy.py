@@ -132,7 +132,8 @@ def readiness(cluster: KubeCluster, spec: DeploySpec) -> dict[str, bool]:
         failed = (get(job, "status", "failed", default=0) or 0) >= 4
         if failed:
             raise ClusterError(
-                f"job replaybed-{kind} in {spec.namespace} failed; see `kubectl logs -n {spec.namespace} job/replaybed-{kind}`"
+                f"job replaybed-{kind} in {spec.namespace} failed; "
+                f"see `kubectl logs -n {spec.namespace} job/replaybed-{kind}`"
             )
         state[f"job/replaybed-{kind}"] = done or any(_ready_condition(p) for p in pods)
     return state

@@ -66,11 +66,11 @@ SECURITY = {
 
 
 def _volumes(spec: DeploySpec) -> tuple[list[dict], list[dict]]:
-    volumes = [
+    volumes: list[dict] = [
         {"name": "locator", "configMap": {"name": "replaybed-locator"}},
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
     ]
-    mounts = [
+    mounts: list[dict] = [
         {"name": "locator", "mountPath": LOCATOR_PATH.rsplit("/", 1)[0], "readOnly": True},
         {"name": "tmp", "mountPath": "/tmp"},
     ]

@@ -17,7 +17,7 @@ from replaybed.runtime.clock import Clock, rfc3339
 from replaybed.runtime.errors import ReplayConfigError
 from replaybed.runtime.senders.http_push import Pusher
 from replaybed.runtime.source import Source
-from replaybed.schemas.framing import i64s, u32s
+from replaybed.schemas.framing import LogFrame, MetricFrame, TraceFrame, i64s, u32s
 
 MAX_BATCH_BYTES = 4 << 20
 
@@ -49,7 +49,7 @@ class _Ready:
 def metrics(src: Source, shift_ms: int, pusher: Pusher, clock: Clock, ready=None) -> None:
     m = src.manifest
     tracker = _Ready(clock.now_ms(), ready)
-    batch: list[bytes] = []
+    batch: list[bytes | bytearray] = []
     size = items = 0
 
     def flush():
@@ -59,7 +59,7 @@ def metrics(src: Source, shift_ms: int, pusher: Pusher, clock: Clock, ready=None
         batch, size, items = [], 0, 0
 
     for ref in m.parts_of("metrics"):
-        for frame in src.part(ref).frames:
+        for frame in src.frames(ref, MetricFrame):
             if not m.window.contains(frame.t0 - m.origin_ms):
                 continue
             due = frame.t0 + shift_ms
@@ -80,7 +80,7 @@ def traces(src: Source, shift_ms: int, pusher: Pusher, clock: Clock, ready=None)
     tracker = _Ready(clock.now_ms(), ready)
     frames = []
     for ref in m.parts_of("traces"):
-        frames += [f for f in src.part(ref).frames if m.window.contains(f.t0 - m.origin_ms)]
+        frames += [f for f in src.frames(ref, TraceFrame) if m.window.contains(f.t0 - m.origin_ms)]
     frames.sort(key=lambda f: (f.end, f.t0, f.pod))
     for frame in frames:
         due = frame.end + shift_ms
@@ -97,7 +97,7 @@ def log_lines(src: Source, pod: str) -> Iterator[tuple[int, bytes]]:
             f"--pod {pod!r} is not a pod of {m.id} (pods: {', '.join(p.name for p in m.pods)})"
         )
     for ref in m.parts_of("logs", pod):
-        for frame in src.part(ref).frames:
+        for frame in src.frames(ref, LogFrame):
             text, ends, times = bytes(frame.text), u32s(frame.ends), i64s(frame.times)
             start = 0
             for end, t in zip(ends, times):

@@ -10,7 +10,7 @@ from replaybed.artifacts import bundle
 from replaybed.artifacts.locator import Locator, LocatorSource
 from replaybed.artifacts.store import Store
 from replaybed.runtime.errors import ReplayConfigError
-from replaybed.schemas.framing import Part, decode_part
+from replaybed.schemas.framing import F, decode_frames
 from replaybed.schemas.manifest import Manifest, PartRef
 from replaybed.schemas.scenario_id import ScenarioId
 
@@ -19,8 +19,10 @@ class Source:
     def __init__(self, blobs, manifest: Manifest, closer=None):
         self.blobs, self.manifest, self._closer = blobs, manifest, closer
 
-    def part(self, ref: PartRef) -> Part:
-        return decode_part(bundle.read_part(self.blobs, ref), where=f"part {ref.digest}")
+    def frames(self, ref: PartRef, frame_type: type[F]) -> tuple[F, ...]:
+        """The part's frames, digest-verified, which must be of `frame_type`'s kind."""
+        raw = bundle.read_part(self.blobs, ref)
+        return decode_frames(raw, frame_type, where=f"part {ref.digest}")
 
     def close(self) -> None:
         if self._closer:

@@ -25,15 +25,16 @@ import json
 import struct
 import sys
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Generic, TypeVar
 
 from replaybed.schemas.errors import SchemaError
 from replaybed.schemas.manifest import canonical_json
 
 MAGIC = b"RBPART\x00\x01"
 _HEADER_LEN = struct.Struct("<I")
-Bytes = Union[bytes, bytearray, memoryview]
+Bytes = bytes | bytearray | memoryview
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,37 @@ class LogFrame:
     times: Bytes  # i64 LE ms per line
 
 
-Frame = Union[MetricFrame, TraceFrame, LogFrame]
-_KIND_OF = {MetricFrame: "metrics", TraceFrame: "traces", LogFrame: "logs"}
+Frame = MetricFrame | TraceFrame | LogFrame
+F = TypeVar("F", MetricFrame, TraceFrame, LogFrame)
 
 
 @dataclass(frozen=True)
-class Part:
+class _Layout:
+    """How one kind's frames sit in a part: header scalars, and byte ranges in data order.
+
+    A range of width 1 is `[offset, length]` in bytes; a wider one is an array, `[offset, count]`
+    of items of that many bytes, and must hold exactly one item per frame item.
+    """
+
+    frame: type
+    scalars: tuple[str, ...]
+    ranges: tuple[tuple[str, int], ...]
+
+
+LAYOUTS: dict[str, _Layout] = {
+    "metrics": _Layout(MetricFrame, (), (("body", 1), ("slots", 4))),
+    "traces": _Layout(
+        TraceFrame, ("service", "pod", "spans_at", "end"), (("body", 1), ("slots", 4))
+    ),
+    "logs": _Layout(LogFrame, ("pod",), (("text", 1), ("ends", 4), ("times", 8))),
+}
+KIND_OF: dict[type, str] = {layout.frame: kind for kind, layout in LAYOUTS.items()}
+
+
+@dataclass(frozen=True)
+class Part(Generic[F]):
     kind: str
-    frames: tuple[Frame, ...]
+    frames: tuple[F, ...]
 
 
 def u32s(buf: Bytes) -> array:
@@ -95,58 +119,31 @@ def i64s(buf: Bytes) -> array:
     return out
 
 
-def encode_part(kind: str, frames: list[Frame] | tuple[Frame, ...]) -> bytes:
+def _layout(kind: str, where: str) -> _Layout:
+    try:
+        return LAYOUTS[kind]
+    except KeyError:
+        raise SchemaError(
+            f"{where}: unknown part kind {kind!r}, expected one of {', '.join(LAYOUTS)}"
+        ) from None
+
+
+def encode_part(kind: str, frames: Sequence[Frame]) -> bytes:
+    layout = _layout(kind, "encode_part")
     data = bytearray()
-
-    def put(buf: Bytes) -> list[int]:
-        start = len(data)
-        data.extend(buf)
-        return [start, len(data) - start]
-
     headers = []
     for frame in frames:
-        if _KIND_OF.get(type(frame)) != kind:
+        if type(frame) is not layout.frame:
             raise SchemaError(f"cannot put a {type(frame).__name__} into a {kind!r} part")
-        if isinstance(frame, MetricFrame):
-            _check_array(frame.slots, 4, frame.count, "metrics frame slots")
-            headers.append(
-                {
-                    "t0": frame.t0,
-                    "t1": frame.t1,
-                    "n": frame.count,
-                    "body": put(frame.body),
-                    "slots": _arr(put(frame.slots), 4),
-                }
-            )
-        elif isinstance(frame, TraceFrame):
-            _check_array(frame.slots, 4, frame.count, "traces frame slots")
-            headers.append(
-                {
-                    "t0": frame.t0,
-                    "t1": frame.t1,
-                    "n": frame.count,
-                    "service": frame.service,
-                    "pod": frame.pod,
-                    "spans_at": frame.spans_at,
-                    "end": frame.end,
-                    "body": put(frame.body),
-                    "slots": _arr(put(frame.slots), 4),
-                }
-            )
-        else:
-            _check_array(frame.ends, 4, frame.count, "logs frame ends")
-            _check_array(frame.times, 8, frame.count, "logs frame times")
-            headers.append(
-                {
-                    "t0": frame.t0,
-                    "t1": frame.t1,
-                    "n": frame.count,
-                    "pod": frame.pod,
-                    "text": put(frame.text),
-                    "ends": _arr(put(frame.ends), 4),
-                    "times": _arr(put(frame.times), 8),
-                }
-            )
+        entry: dict[str, object] = {"t0": frame.t0, "t1": frame.t1, "n": frame.count}
+        entry.update((name, getattr(frame, name)) for name in layout.scalars)
+        for name, width in layout.ranges:
+            buf = getattr(frame, name)
+            if width > 1:
+                _check_array(buf, width, frame.count, f"{kind} frame {name}")
+            entry[name] = [len(data), len(buf) // width]
+            data.extend(buf)
+        headers.append(entry)
     header = canonical_json({"kind": kind, "frames": headers})
     return b"".join((MAGIC, _HEADER_LEN.pack(len(header)), header, bytes(data)))
 
@@ -166,67 +163,41 @@ def decode_part(raw: Bytes, where: str = "part") -> Part:
         entries = header["frames"]
     except (ValueError, KeyError, TypeError) as exc:
         raise SchemaError(f"{where}: unreadable part header ({exc})") from None
+    layout = _layout(kind, where)
     data = view[12 + hlen :]
+    try:
+        frames = tuple(_frame(layout, entry, data, where) for entry in entries)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SchemaError(f"{where}: malformed frame entry ({exc!r})") from None
+    return Part(kind, frames)
 
-    def rng(entry: dict, key: str, width: int = 1) -> memoryview:
-        off, n = entry[key]
+
+def decode_frames(raw: Bytes, frame_type: type[F], where: str = "part") -> tuple[F, ...]:
+    """The frames of a part that must be of one kind (the runtime knows which it asked for)."""
+    part = decode_part(raw, where)
+    if part.kind != KIND_OF[frame_type]:
+        raise SchemaError(f"{where}: a {part.kind!r} part, expected {KIND_OF[frame_type]!r}")
+    return part.frames
+
+
+def _frame(layout: _Layout, entry: dict, data: memoryview, where: str) -> Frame:
+    count = entry["n"]
+    values: dict[str, object] = {"t0": entry["t0"], "t1": entry["t1"], "count": count}
+    values.update((name, entry[name]) for name in layout.scalars)
+    for name, width in layout.ranges:
+        off, n = entry[name]
         end = off + n * width
         if off < 0 or n < 0 or end > len(data):
             raise SchemaError(
-                f"{where}: frame range {key}={entry[key]} outside the {len(data)}-byte data section"
+                f"{where}: frame range {name}={entry[name]} outside the {len(data)}-byte data section"
             )
-        return data[off:end]
-
-    frames: list[Frame] = []
-    try:
-        for e in entries:
-            if kind == "metrics":
-                frames.append(
-                    MetricFrame(e["t0"], e["t1"], e["n"], rng(e, "body"), rng(e, "slots", 4))
-                )
-            elif kind == "traces":
-                frames.append(
-                    TraceFrame(
-                        e["t0"],
-                        e["t1"],
-                        e["n"],
-                        e["service"],
-                        e["pod"],
-                        rng(e, "body"),
-                        rng(e, "slots", 4),
-                        e["spans_at"],
-                        e["end"],
-                    )
-                )
-            elif kind == "logs":
-                frames.append(
-                    LogFrame(
-                        e["t0"],
-                        e["t1"],
-                        e["n"],
-                        e["pod"],
-                        rng(e, "text"),
-                        rng(e, "ends", 4),
-                        rng(e, "times", 8),
-                    )
-                )
-            else:
-                raise SchemaError(f"{where}: unknown part kind {kind!r}")
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SchemaError(f"{where}: malformed frame entry ({exc!r})") from None
-    for f in frames:
-        count_arrays = (f.ends, f.times) if isinstance(f, LogFrame) else (f.slots,)
-        widths = (4, 8) if isinstance(f, LogFrame) else (4,)
-        for arr, width in zip(count_arrays, widths):
-            if len(arr) != f.count * width:
-                raise SchemaError(
-                    f"{where}: frame at t0={f.t0} has {f.count} items but {len(arr) // width} array entries"
-                )
-    return Part(kind, tuple(frames))
-
-
-def _arr(rng: list[int], width: int) -> list[int]:
-    return [rng[0], rng[1] // width]
+        if width > 1 and n != count:
+            raise SchemaError(
+                f"{where}: frame at t0={entry['t0']} has {count} items but {n} {name} entries"
+            )
+        values[name] = data[off:end]
+    frame: Frame = layout.frame(**values)
+    return frame
 
 
 def _check_array(buf: Bytes, width: int, count: int, what: str) -> None:

@@ -152,7 +152,8 @@ class Manifest:
             raise SchemaError(f"manifest {self.id}: tz {self.tz!r} is not a UTC offset like +08:00")
         if self.fault_free != (self.fault is None):
             raise SchemaError(
-                f"manifest {self.id}: fault_free={self.fault_free} but fault record is {'absent' if self.fault is None else 'present'}"
+                f"manifest {self.id}: fault_free={self.fault_free} but fault record is "
+                f"{'absent' if self.fault is None else 'present'}"
             )
 
     @property

@@ -1,6 +1,7 @@
 import itertools
 
 import pytest
+from support.rgw import rgw, rgw_env  # noqa: F401  (fixtures for every test module)
 
 from replaybed.artifacts.backends.memory import MemoryBackend
 from replaybed.artifacts.store import Store

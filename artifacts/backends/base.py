@@ -65,5 +65,5 @@ class Backend(ABC):
     def remove_leftover(self, leftover: Leftover) -> None:
         self.delete(leftover.key)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (optional hook, not abstract)
         """Release connections; the default has nothing to release."""

@@ -64,7 +64,7 @@ def vendored(cloudbed: str) -> list[tuple[Record, QueryRow]]:
 
 
 def read_records(path: Path) -> list[Record]:
-    records = []
+    records: list[Record] = []
     for line, row in _rows(path, RECORD_HEADER):
         ts, level, component, reason, dt = row
         try:

@@ -8,6 +8,7 @@ export; `log_service.csv` comes grouped by pod within a block (unsorted across p
 
 from __future__ import annotations
 
+import functools
 import heapq
 import shutil
 from dataclasses import dataclass, field
@@ -83,7 +84,7 @@ def write_day(
     ]
     spans, proxy, service = _Carry(), _Carry(), _Carry()
     ids = {
-        name: logs.LogIds(_rng(seed, cloudbed, day, name, -1))
+        name: logs.LogIds(_rng(seed, cloudbed, day, -1, name))
         for name in ("log_service", "log_proxy")
     }
     try:
@@ -91,7 +92,7 @@ def write_day(
         for b in blocks:
             last = b == blocks[-1]
             until = None if last else b + BLOCK
-            r = lambda name: _rng(seed, cloudbed, day, name, b)  # noqa: E731
+            r = functools.partial(_rng, seed, cloudbed, day, b)
             _metric_block(handles, stats, cloudbed, b, scale, dense, effects, r)
             builder = _traces(b, scale, effects, r("trace_span"))
             for ms, row, tid in spans.take(
@@ -123,7 +124,7 @@ def write_day(
     return stats
 
 
-def _rng(seed: int, cloudbed: str, day: str, name: str, block: int) -> np.random.Generator:
+def _rng(seed: int, cloudbed: str, day: str, block: int, name: str) -> np.random.Generator:
     return np.random.default_rng(
         [seed, CLOUDBEDS.index(cloudbed), DAYS.index(day), FILE_ORDER.index(name), block + 1]
     )
@@ -142,9 +143,9 @@ def _metric_block(handles, stats, cloudbed, b, scale, dense, effects, r) -> None
             rows.sort(key=lambda row: row[0])
         handles[name].write("".join(row for _, row in rows))
         stats.rows[name] += len(rows)
-    rows = metrics.service_rows(b, scale, dense, effects, r("metric_service"))
-    handles["metric_service"].write("".join(rows))
-    stats.rows["metric_service"] += len(rows)
+    service = metrics.service_rows(b, scale, dense, effects, r("metric_service"))
+    handles["metric_service"].write("".join(service))
+    stats.rows["metric_service"] += len(service)
 
 
 def _traces(

@@ -147,7 +147,8 @@ def effect_of(cloudbed: str, record: Record) -> Effect:
     if record.level == "node":
         if record.component not in NODES:
             raise ValueError(f"node record {record.row} names {record.component!r}, not a node")
-        pods, node = (), record.component
+        pods: tuple[str, ...] = ()
+        node: str | None = record.component
     elif record.level == "service":
         pods, node = tuple(p for p in CANDIDATE_PODS if service_of(p) == record.component), None
     else:

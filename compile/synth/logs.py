@@ -105,7 +105,7 @@ def service_lines(ev: Event, rng: np.random.Generator) -> list[str]:
 def failure_lines(ev: Event) -> list[str]:
     """What the caller logs when a call to a faulted pod fails."""
     desc = "connection error" if ev.code == "14" else "transport is closing"
-    err = f"rpc error: code = {GRPC_NAMES.get(ev.code, 'Unknown')} desc = {desc}"
+    err = f"rpc error: code = {GRPC_NAMES.get(ev.code or '', 'Unknown')} desc = {desc}"
     if ev.pod.startswith("frontend"):
         return [
             f"severity: error, message: request error: could not call {GRPC_SERVICE[ev.service]}/{ev.method}: {err}"
@@ -135,7 +135,8 @@ def proxy_line(cloudbed: str, ev: Event, rng: np.random.Generator) -> str:
     return (
         f'"POST {path} HTTP/2" 503 UF upstream_reset_before_response_started{{connection_failure}} - "-" {rx} 91 '
         f'{dur} - "-" "grpc-go/1.31.0" "{rid}" "{ev.service}:{port}" "{dst}:{port}" '
-        f"outbound|{port}||{ev.service}.ts.svc.cluster.local - 10.68.{int(rng.integers(0, 255))}.{int(rng.integers(1, 255))}:{port} "
+        f"outbound|{port}||{ev.service}.ts.svc.cluster.local - "
+        f"10.68.{int(rng.integers(0, 255))}.{int(rng.integers(1, 255))}:{port} "
         f"{src}:{int(rng.integers(32768, 60999))} - default"
     )
 

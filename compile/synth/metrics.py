@@ -6,6 +6,8 @@ are grouped by series, not time); node rows come time-sorted, as in the real `me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from replaybed.compile.market.catalog import SERVICE_IDS
@@ -89,7 +91,7 @@ def series_rows(
     effects = tuple(e for e in effects if e.start < block + BLOCK and e.end > block)
     steps = {max(step, scale.metric_step) for step in {s.step for s in series}}
     if any(_first(block, step) < block + BLOCK for step in steps):
-        candidates = series
+        candidates: Sequence[Series] = series
     else:  # the common case on thinned scales: only dense windows have something to say
         by_kpi = _by_kpi(series)
         kpis = frozenset().union(*(d.kpis for d in dense))

@@ -76,9 +76,9 @@ def runtime_series() -> tuple[Series, ...]:
     return tuple(Series(rid, kpi, pod=None) for rid in RUNTIME_IDS for kpi in RUNTIME_KPIS)
 
 
-def _mesh_ids() -> list[tuple[str, str, tuple[str, ...]]]:
+def _mesh_ids() -> list[tuple[str, str | None, tuple[str, ...]]]:
     """(id, pod, normal kpis) for every mesh id."""
-    ids = []
+    ids: list[tuple[str, str | None, tuple[str, ...]]] = []
     for caller, callee in edges():
         kpis = TCP_NORMAL if callee == "redis-cart" else NORMAL_MESH
         ids += [(f"{p}.source.{caller}.{callee}", p, kpis) for p in pods_of(caller)]

@@ -6,11 +6,12 @@ import struct
 
 import cramjam
 
-from replaybed import __version__
 from replaybed.runtime import retry
 from replaybed.runtime.clock import Clock
+from replaybed.runtime.errors import ReplayConfigError
 from replaybed.runtime.report import Report
 from replaybed.runtime.transport import Transport
+from replaybed.schemas.version import __version__
 
 PROM_HEADERS = {
     "Content-Encoding": "snappy",
@@ -55,6 +56,8 @@ class Pusher:
             self.out.write(struct.pack("<I", len(body)) + body)
             self.report.items += items
             return
+        if self.transport is None or self.url is None:
+            raise ReplayConfigError("nothing to send to: give a backend URL or --out FILE")
         outcome = retry.send(
             self.transport, self.url, self.headers, body, self.clock, self.policy, self.ok_status
         )

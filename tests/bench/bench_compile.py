@@ -27,7 +27,9 @@ CLOUDBED, DAY = "cloudbed-1", "2022_03_20"
 PROBE = (
     "import resource, runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
     "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
-    "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n"
+    "    status = open('/proc/self/status').read().splitlines()\n"
+    "    peak = next(int(x.split()[1]) for x in status if x.startswith('VmHWM:'))\n"
+    "    print('PEAK_KB', peak, file=sys.stderr)\n"
 )
 
 
@@ -78,7 +80,8 @@ def test_compile_vs_pyarrow_read(small_day, tmp_path):
     ratio = sorted(compile_s)[mid] / sorted(read_s)[mid]
     print(
         f"\ncompile bench ({small_day.name}: {raw_bytes / 1e6:.0f} MB CSV, {len(scenarios)} scenarios): "
-        f"pyarrow read {sorted(read_s)[mid]:.2f} s, compile {sorted(compile_s)[mid]:.2f} s -> {ratio:.1f}x (target <= 3x); "
+        f"pyarrow read {sorted(read_s)[mid]:.2f} s, compile {sorted(compile_s)[mid]:.2f} s "
+        f"-> {ratio:.1f}x (target <= 3x); "
         f"peak RSS {max(peaks) / 1024:.0f} MB (target <= 2500); stored {stored / 1e6:.1f} MB = "
         f"{100 * stored / raw_bytes:.1f} % of the day's CSV (target <= 10 %); parts {summary['parts']}, "
         f"dedup ratio {summary['dedup_ratio']}"

@@ -31,6 +31,7 @@ from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.runtime import patch
 from replaybed.runtime.source import open_source
 from replaybed.schemas import wire
+from replaybed.schemas.framing import MetricFrame, TraceFrame
 
 pytestmark = pytest.mark.bench
 # medians of this many side-by-side rounds (REPLAYBED_BENCH_ROUNDS=1 for a quick look at `full`)
@@ -38,7 +39,9 @@ ROUNDS = int(os.environ.get("REPLAYBED_BENCH_ROUNDS", "3"))
 PEAK = (
     "import runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
     "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
-    "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n"
+    "    status = open('/proc/self/status').read().splitlines()\n"
+    "    peak = next(int(x.split()[1]) for x in status if x.startswith('VmHWM:'))\n"
+    "    print('PEAK_KB', peak, file=sys.stderr)\n"
 )
 CLOUDBED, DAY = "cloudbed-1", "2022_03_20"
 
@@ -74,22 +77,22 @@ def _runtime_bodies(store, scenario):
     src = open_source(scenario, str(store), None)
     m, shift, samples, spans, out = src.manifest, 10**9, 0, 0, 0
     for ref in m.parts_of("metrics"):
-        for f in src.part(ref).frames:
+        for f in src.frames(ref, MetricFrame):
             if m.window.contains(f.t0 - m.origin_ms):
                 out += len(cramjam.snappy.compress_raw(patch.metric_body(f, shift)))
                 samples += f.count
     for ref in m.parts_of("traces"):
-        for f in src.part(ref).frames:
-            if m.window.contains(f.t0 - m.origin_ms):
-                out += len(patch.trace_body(f, shift))
-                spans += f.count
+        for t in src.frames(ref, TraceFrame):
+            if m.window.contains(t.t0 - m.origin_ms):
+                out += len(patch.trace_body(t, shift))
+                spans += t.count
     src.close()
     return samples, spans, m
 
 
 def _patch_only(store, scenario):
     src = open_source(scenario, str(store), None)
-    frames = [f for ref in src.manifest.parts_of("metrics") for f in src.part(ref).frames]
+    frames = [f for ref in src.manifest.parts_of("metrics") for f in src.frames(ref, MetricFrame)]
     t = time.perf_counter()
     n = 0
     for f in frames:
@@ -144,7 +147,7 @@ def _csv_bodies(dataset, m):
     with open(folder / "trace/trace_span.csv", newline="") as fh:
         reader = csv.reader(fh)
         next(reader)
-        for ts, pod, sid, tid, dur, typ, status, op, parent in reader:
+        for ts, pod, sid, tid, dur, _typ, status, op, parent in reader:
             if lo <= int(ts) < hi:
                 span = ttypes.Span(
                     traceIdLow=_s(tid[16:]),

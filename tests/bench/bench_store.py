@@ -19,7 +19,7 @@ import statistics
 from pathlib import Path
 
 import pytest
-from support.rgw import open_store, rgw, rgw_env  # noqa: F401  (fixtures)
+from support.rgw import open_store
 
 from replaybed.artifacts import listing, reach, transfer
 from replaybed.artifacts.store import Store

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.bench
 PROBE = (
     "import runpy, sys; sys.argv = ['replaybed'] + sys.argv[1:]\n"
     "try:\n    runpy.run_module('replaybed', run_name='__main__')\nfinally:\n"
-    "    print('PEAK_KB', next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')), file=sys.stderr)\n"
+    "    status = open('/proc/self/status').read().splitlines()\n"
+    "    peak = next(int(x.split()[1]) for x in status if x.startswith('VmHWM:'))\n"
+    "    print('PEAK_KB', peak, file=sys.stderr)\n"
 )
 
 

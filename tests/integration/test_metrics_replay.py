@@ -49,7 +49,7 @@ def _expected(store, shift_ms):
         for frame in decode_part(bundle.read_part(store, ref)).frames:
             if m.window.contains(frame.t0 - m.origin_ms):
                 for ts in wire.decode_write_request(bytes(frame.body)).timeseries:
-                    labels = tuple(sorted((l.name, l.value) for l in ts.labels))
+                    labels = tuple(sorted((lb.name, lb.value) for lb in ts.labels))
                     out |= {(labels, s.timestamp + shift_ms, s.value) for s in ts.samples}
     return m, out
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from click.testing import CliRunner
 from support.bundles import fill, snapshot
-from support.rgw import free_port, open_store, rgw, rgw_env  # noqa: F401  (fixtures)
+from support.rgw import free_port, open_store
 
 from replaybed.artifacts import transfer, verify
 from replaybed.artifacts.errors import BucketMissing, CredentialsRejected, StoreUnavailable

@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 from support.bundles import fill, payload, scenario_ids, snapshot
-from support.rgw import open_store, rgw, rgw_env  # noqa: F401  (fixtures)
+from support.rgw import open_store
 from support.s3proxy import NoConditionalPutProxy
 
 from replaybed.artifacts import bundle, gc, layout, listing, locator, reach, transfer, verify

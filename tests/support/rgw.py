@@ -5,9 +5,9 @@ One monitor, one memstore OSD (data lives in the OSD's RAM) and one radosgw, no 
 its pitfalls (crc client mode with auth none, lazy pool creation) are the ones the project's test
 server notes describe.
 
-`rgw` is a session-scoped fixture. Test modules import it (`from support.rgw import rgw`); pytest
-then sees one fixture per module, so the server itself is a process-wide singleton with a
-reference count: the first user starts it and the last teardown stops it (at session end).
+`rgw` (session-scoped) and `rgw_env` are registered for every test by `tests/conftest.py`. The
+server is also a process-wide singleton with a reference count: the first user starts it and the
+last teardown stops it (at session end).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def test_metrics_parts_hold_every_mapped_sample_exactly(tiny_dataset, tiny_store
                     ] += 1
     got = Counter()
     last_t = 0
-    for ref, part in _parts(tiny_store, scenario, "metrics"):
+    for _ref, part in _parts(tiny_store, scenario, "metrics"):
         for frame in part.frames:
             assert frame.t0 >= last_t, "frames must be oldest first"
             last_t = frame.t0
@@ -71,7 +71,7 @@ def test_metrics_parts_hold_every_mapped_sample_exactly(tiny_dataset, tiny_store
             assert len(slots) == len(req.timeseries) == frame.count
             seen = set()
             for ts, slot in zip(req.timeseries, slots):
-                labels = tuple((l.name, l.value) for l in ts.labels)
+                labels = tuple((lb.name, lb.value) for lb in ts.labels)
                 assert list(labels) == sorted(labels, key=lambda kv: kv[0].encode())
                 assert labels not in seen, "a series twice in one frame"
                 seen.add(labels)
@@ -104,7 +104,7 @@ def test_trace_parts_hold_every_span_exactly(tiny_dataset, tiny_store, scenario)
             if lo <= int(r[0]) < hi:
                 expected[r[2]] = r
     got = {}
-    for ref, part in _parts(tiny_store, scenario, "traces"):
+    for _ref, part in _parts(tiny_store, scenario, "traces"):
         for frame in part.frames:
             batch = wire.decode_batch(bytes(frame.body))
             assert batch.process.serviceName == catalog.service_of(frame.pod) == frame.service
@@ -170,7 +170,7 @@ def test_manifest_counts_are_what_a_replay_of_the_window_sends(tiny_store, scena
             if _in(scenario, frame.t0):
                 for ts in wire.decode_write_request(bytes(frame.body)).timeseries:
                     samples += 1
-                    series.add(tuple((l.name, l.value) for l in ts.labels))
+                    series.add(tuple((lb.name, lb.value) for lb in ts.labels))
     for _, part in _parts(tiny_store, scenario, "traces"):
         for frame in part.frames:
             for span in wire.decode_batch(bytes(frame.body)).spans:

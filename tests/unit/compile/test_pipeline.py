@@ -89,34 +89,34 @@ BREAKAGES = {
     ),
     "wrong header": (
         lambda ds: _edit_line(
-            _day(ds, "metric/metric_node.csv"), 1, lambda l: l.replace("kpi_name", "kpi")
+            _day(ds, "metric/metric_node.csv"), 1, lambda line: line.replace("kpi_name", "kpi")
         ),
         "metric_node.csv:1",
         "expected",
     ),
     "malformed row": (
         lambda ds: _edit_line(
-            _day(ds, "metric/metric_container.csv"), 5, lambda l: l.rstrip("\n") + ",extra\n"
+            _day(ds, "metric/metric_container.csv"), 5, lambda line: line.rstrip("\n") + ",extra\n"
         ),
         "metric_container.csv:5",
         "expected 4",
     ),
     "non-numeric value": (
         lambda ds: _edit_line(
-            _day(ds, "metric/metric_node.csv"), 7, lambda l: l.rsplit(",", 1)[0] + ",abc\n"
+            _day(ds, "metric/metric_node.csv"), 7, lambda line: line.rsplit(",", 1)[0] + ",abc\n"
         ),
         "metric_node.csv:7",
         "expected a number",
     ),
     "nan value": (
         lambda ds: _edit_line(
-            _day(ds, "metric/metric_runtime.csv"), 9, lambda l: l.rsplit(",", 1)[0] + ",nan\n"
+            _day(ds, "metric/metric_runtime.csv"), 9, lambda line: line.rsplit(",", 1)[0] + ",nan\n"
         ),
         "metric_runtime.csv:9",
         "finite",
     ),
     "non-integer span time": (
-        lambda ds: _edit_line(_day(ds, "trace/trace_span.csv"), 3, lambda l: "x" + l),
+        lambda ds: _edit_line(_day(ds, "trace/trace_span.csv"), 3, lambda line: "x" + line),
         "trace_span.csv:3",
         "integer",
     ),
@@ -124,7 +124,7 @@ BREAKAGES = {
         lambda ds: _edit_line(
             ds / "Market/cloudbed-1/record.csv",
             2,
-            lambda l: "1648000000,pod,frontend-0,container CPU load,2022-03-23 09:46:40\n",
+            lambda line: "1648000000,pod,frontend-0,container CPU load,2022-03-23 09:46:40\n",
         ),
         "record.csv:2",
         "outside the telemetry days",
@@ -187,7 +187,7 @@ def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dat
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         store = Store.open(str(store_dir))
-        for sid, digest in store.refs():
+        for sid, _digest in store.refs():
             _, manifest = bundle.resolve(store, sid)
             assert all(store.has_blob(p.digest, p.size) for p in manifest.parts), (
                 f"{sid} published half-written"

@@ -108,7 +108,7 @@ def test_metrics_backfill_in_one_go_then_paced(source):
     replay.metrics(source, shift, pusher, clock)
     assert report.items == m.counts.samples and not report.lost
     now0 = 1_800_000_000_000
-    for url, headers, body in transport.calls:
+    for _url, headers, body in transport.calls:
         assert (
             headers["Content-Encoding"] == "snappy"
             and headers["X-Prometheus-Remote-Write-Version"] == "0.1.0"

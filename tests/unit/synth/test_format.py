@@ -67,7 +67,7 @@ def test_node_kpis_sampled_every_300_s_are_the_documented_ones(tiny_dataset):
     times = {}
     for t, node, kpi, _ in rows(day_file(tiny_dataset, CB, DAY, "metric/metric_node.csv")):
         times.setdefault((node, kpi), []).append(int(t))
-    for (node, kpi), ts in times.items():
+    for (_node, kpi), ts in times.items():
         steps = {b - a for a, b in zip(ts, ts[1:])}
         if kpi in catalog.NODE_KPIS_300S:
             assert all(s % 300 == 0 for s in steps)
