@@ -18,7 +18,7 @@ from replaybed.schemas.version import __version__
 # name -> (module, attribute, one-line help shown by `replaybed --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "synth": (
-        "replaybed.compile.synth.cli",
+        "replaybed.compile.datasets.openrca_market.synth.cli",
         "synth",
         "Write a synthetic, schema-exact OpenRCA Market dataset.",
     ),

@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 from replaybed.artifacts import bundle
 from replaybed.artifacts.store import Store
 from replaybed.compile import jaeger_thrift, log_stream, prom_write
+from replaybed.compile.datasets.openrca_market.catalog import service_of
 from replaybed.compile.errors import DatasetError
-from replaybed.compile.market.catalog import service_of
 from replaybed.compile.spill import Registry
 from replaybed.schemas.framing import encode_part
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from replaybed.compile.market.catalog import CLOUDBEDS
+from replaybed.compile.datasets.openrca_market.catalog import CLOUDBEDS
 
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}

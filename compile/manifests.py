@@ -6,7 +6,7 @@ import numpy as np
 import zstandard
 
 from replaybed.compile.chunks import ChunkIndex
-from replaybed.compile.market.catalog import ALL_PODS, DATASET, service_of
+from replaybed.compile.datasets.openrca_market.catalog import ALL_PODS, DATASET, service_of
 from replaybed.compile.scenarios import Scenario
 from replaybed.compile.spill import Registry
 from replaybed.schemas import media_types

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from replaybed.compile import metric_names
-from replaybed.compile.market import catalog
+from replaybed.compile.datasets.openrca_market import catalog, metric_names
 
 EXAMPLES = {
     "metric_container": ("node-6.adservice2-0", catalog.CONTAINER_KPIS),
@@ -26,7 +25,7 @@ def render() -> str:
     out = [
         "# Metric name mapping (OpenRCA Market -> Prometheus)",
         "",
-        "Generated from `compile/metric_names.py` by "
+        "Generated from `compile/datasets/openrca_market/metric_names.py` by "
         "`python -m replaybed.compile.mapping_doc > docs/metric-mapping.md`;",
         "a test keeps this file equal to the code. The rules are in the module docstring; every series",
         'also carries `namespace="openrca-<cloudbed>"`. Values of `_MB` names are multiplied by 1048576 (`×1048576`).',

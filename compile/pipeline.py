@@ -18,9 +18,9 @@ from replaybed.artifacts import bundle
 from replaybed.artifacts.store import Store
 from replaybed.compile import chunks as chunk_parts
 from replaybed.compile import manifests, prom_write
+from replaybed.compile.datasets.openrca_market.catalog import CLOUDBEDS, DAYS, day_start
+from replaybed.compile.datasets.openrca_market.records import read_queries, read_records
 from replaybed.compile.errors import DatasetError
-from replaybed.compile.market.catalog import CLOUDBEDS, DAYS, day_start
-from replaybed.compile.market.records import read_queries, read_records
 from replaybed.compile.scenarios import (
     DAY_MS,
     Scenario,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from replaybed.compile.datasets.openrca_market.catalog import DATASET
+from replaybed.compile.datasets.openrca_market.records import QueryRow, Record
 from replaybed.compile.errors import DatasetError
-from replaybed.compile.market.catalog import DATASET
-from replaybed.compile.market.records import QueryRow, Record
 from replaybed.schemas.manifest import Fault, Query, Window
 from replaybed.schemas.scenario_id import ScenarioId
 
@@ -107,7 +107,7 @@ def select(scenarios: list[Scenario], wanted: tuple[ScenarioId, ...]) -> list[Sc
 def _days(day_starts_ms: list[int]) -> str:
     from datetime import datetime
 
-    from replaybed.compile.market.catalog import UTC8
+    from replaybed.compile.datasets.openrca_market.catalog import UTC8
 
     return ", ".join(
         datetime.fromtimestamp(d / 1000, UTC8).strftime("%Y_%m_%d") for d in sorted(day_starts_ms)

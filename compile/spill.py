@@ -16,9 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from replaybed.compile import metric_names
-from replaybed.compile.market import source
-from replaybed.compile.market.catalog import FILES
+from replaybed.compile.datasets.openrca_market import metric_names, source
+from replaybed.compile.datasets.openrca_market.catalog import FILES
 
 HOUR_MS = 3_600_000
 METRIC_FILES = (

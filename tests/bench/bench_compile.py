@@ -17,8 +17,8 @@ import time
 import pyarrow.csv as pacsv
 import pytest
 
-from replaybed.compile.market import catalog
-from replaybed.compile.market.records import vendored
+from replaybed.compile.datasets.openrca_market import catalog
+from replaybed.compile.datasets.openrca_market.records import vendored
 
 pytestmark = pytest.mark.bench
 # medians of this many side-by-side rounds (REPLAYBED_BENCH_ROUNDS=1 for a quick look at `full`)

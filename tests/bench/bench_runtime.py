@@ -24,9 +24,8 @@ import cramjam
 import pytest
 from support.prometheus import Prometheus
 
-from replaybed.compile import metric_names
-from replaybed.compile.market import catalog
-from replaybed.compile.market.records import vendored
+from replaybed.compile.datasets.openrca_market import catalog, metric_names
+from replaybed.compile.datasets.openrca_market.records import vendored
 from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.runtime import patch
 from replaybed.runtime.source import open_source

@@ -33,7 +33,7 @@ def compiled_store(scale: str, scratch: Path) -> Store:
     if given:
         return Store.open(given)
     from replaybed.compile import pipeline
-    from replaybed.compile.synth.generate import Request, generate
+    from replaybed.compile.datasets.openrca_market.synth.generate import Request, generate
 
     dataset = scratch / scale
     generate(Request(dataset, scale))

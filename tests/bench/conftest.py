@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from replaybed.compile.synth.generate import Request, generate
+from replaybed.compile.datasets.openrca_market.synth.generate import Request, generate
 
 
 @pytest.fixture(scope="session")

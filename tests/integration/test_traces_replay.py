@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from support.datasets import day_file, rows
 from support.jaeger_collector import Collector
 
-from replaybed.compile.market import catalog
+from replaybed.compile.datasets.openrca_market import catalog
 from replaybed.main import cli
 
 SCENARIO = "cloudbed-1/000"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from replaybed.compile.market.records import vendored
+from replaybed.compile.datasets.openrca_market.records import vendored
 from replaybed.schemas.manifest import Counts, Fault, Manifest, Query, Window
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from replaybed.artifacts.store import Store
 from replaybed.compile import pipeline
-from replaybed.compile.synth.generate import Request, generate
+from replaybed.compile.datasets.openrca_market.synth.generate import Request, generate
 from replaybed.schemas.scenario_id import ScenarioId
 
 

@@ -28,13 +28,17 @@ ALLOWED = {
 }
 # library -> the only modules (globs relative to the repo) that may import it
 HEAVY = {
-    "pyarrow": ("compile/spill.py", "compile/chunks.py", "compile/market/source.py"),
+    "pyarrow": (
+        "compile/spill.py",
+        "compile/chunks.py",
+        "compile/datasets/openrca_market/source.py",
+    ),
     "numpy": (
         "compile/spill.py",
         "compile/chunks.py",
         "compile/manifests.py",
-        "compile/market/source.py",
-        "compile/synth/*.py",
+        "compile/datasets/openrca_market/source.py",
+        "compile/datasets/openrca_market/synth/*.py",
     ),
     "boto3": ("artifacts/backends/s3.py",),
     "botocore": ("artifacts/backends/s3.py",),

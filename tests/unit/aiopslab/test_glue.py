@@ -9,7 +9,7 @@ import pytest
 from support import fake_aiopslab
 from support.aiopslab_manifests import real_manifests
 
-from replaybed.compile.market.records import vendored
+from replaybed.compile.datasets.openrca_market.records import vendored
 from replaybed.k8s.aiopslab import registry
 from replaybed.k8s.aiopslab.labels import ANALYSIS_LABELS
 from replaybed.k8s.aiopslab.problems import problems_from_manifests

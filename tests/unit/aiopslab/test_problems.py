@@ -3,8 +3,8 @@ from collections import Counter
 import pytest
 from support.aiopslab_manifests import manifest, real_manifests
 
-from replaybed.compile.market import catalog
-from replaybed.compile.market.records import vendored
+from replaybed.compile.datasets.openrca_market import catalog
+from replaybed.compile.datasets.openrca_market.records import vendored
 from replaybed.k8s.aiopslab import labels, problems
 from replaybed.k8s.errors import DeployConfigError
 from replaybed.schemas.manifest import Fault

@@ -8,7 +8,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replaybed.compile import mapping_doc, metric_names
+from replaybed.compile import mapping_doc
+from replaybed.compile.datasets.openrca_market import metric_names
 
 NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")

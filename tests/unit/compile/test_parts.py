@@ -9,8 +9,7 @@ import pytest
 from support.datasets import day_file, rows
 
 from replaybed.artifacts import bundle
-from replaybed.compile import metric_names
-from replaybed.compile.market import catalog
+from replaybed.compile.datasets.openrca_market import catalog, metric_names
 from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.schemas import wire
 from replaybed.schemas.framing import decode_part, i64s, u32s

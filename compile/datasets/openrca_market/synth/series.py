@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from replaybed.compile.market.catalog import (
+from replaybed.compile.datasets.openrca_market.catalog import (
     ALL_PODS,
     CANDIDATE_PODS,
     CONTAINER_KPIS,
@@ -27,8 +27,8 @@ from replaybed.compile.market.catalog import (
     RUNTIME_KPIS,
     service_of,
 )
-from replaybed.compile.synth.placement import node_of
-from replaybed.compile.synth.topology import edges
+from replaybed.compile.datasets.openrca_market.synth.placement import node_of
+from replaybed.compile.datasets.openrca_market.synth.topology import edges
 
 NORMAL_MESH = tuple(k for k in MESH_REQUEST_KPIS if k.endswith(".grpc.200.0.0")) + (
     "istio_request_messages",

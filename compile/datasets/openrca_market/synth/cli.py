@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from replaybed.compile.market.catalog import CLOUDBEDS, DAYS
-from replaybed.compile.synth.scales import SCALES
+from replaybed.compile.datasets.openrca_market.catalog import CLOUDBEDS, DAYS
+from replaybed.compile.datasets.openrca_market.synth.scales import SCALES
 
 
 @click.command("synth")
@@ -39,7 +39,7 @@ def synth(
     The files, headers, units and value spaces are those of the real dataset; each of the 148
     recorded faults leaves its signature in the telemetry. See docs/synthetic-dataset.md.
     """
-    from replaybed.compile.synth.generate import Request, generate
+    from replaybed.compile.datasets.openrca_market.synth.generate import Request, generate
 
     req = Request(out_dir, scale, seed, cloudbeds or CLOUDBEDS, days or DAYS)
     progress = None if as_json else (lambda cb, day: click.echo(f"  wrote {cb}/{day}", err=True))

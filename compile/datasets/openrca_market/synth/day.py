@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from replaybed.compile.market.catalog import (
+from replaybed.compile.datasets.openrca_market.catalog import (
     ALL_PODS,
     CLOUDBEDS,
     DAYS,
@@ -25,18 +25,18 @@ from replaybed.compile.market.catalog import (
     day_start,
     service_of,
 )
-from replaybed.compile.synth import logs, metrics
-from replaybed.compile.synth.faults import Effect
-from replaybed.compile.synth.plan import dense_windows, pinned_services
-from replaybed.compile.synth.scales import BLOCK, Scale
-from replaybed.compile.synth.series import (
+from replaybed.compile.datasets.openrca_market.synth import logs, metrics
+from replaybed.compile.datasets.openrca_market.synth.faults import Effect
+from replaybed.compile.datasets.openrca_market.synth.plan import dense_windows, pinned_services
+from replaybed.compile.datasets.openrca_market.synth.scales import BLOCK, Scale
+from replaybed.compile.datasets.openrca_market.synth.series import (
     container_series,
     mesh_series,
     node_series,
     runtime_series,
 )
-from replaybed.compile.synth.topology import templates_with
-from replaybed.compile.synth.traces import TraceBuilder, pick_template
+from replaybed.compile.datasets.openrca_market.synth.topology import templates_with
+from replaybed.compile.datasets.openrca_market.synth.traces import TraceBuilder, pick_template
 
 FILE_ORDER = tuple(FILES)
 SHARDS = 5

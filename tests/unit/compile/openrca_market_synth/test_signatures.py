@@ -7,10 +7,10 @@ from statistics import mean
 import pytest
 from support.datasets import day_file, rows
 
-from replaybed.compile.market import catalog
-from replaybed.compile.market.records import vendored
-from replaybed.compile.synth.faults import duration_of
-from replaybed.compile.synth.placement import node_of
+from replaybed.compile.datasets.openrca_market import catalog
+from replaybed.compile.datasets.openrca_market.records import vendored
+from replaybed.compile.datasets.openrca_market.synth.faults import duration_of
+from replaybed.compile.datasets.openrca_market.synth.placement import node_of
 
 # reason -> (metric file, kpi an engineer would chart, direction); independent of the generator's tables
 METRIC_SIGNALS = {

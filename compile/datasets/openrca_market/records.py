@@ -13,8 +13,14 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from replaybed.compile.datasets.openrca_market.catalog import (
+    CLOUDBEDS,
+    QUERY_HEADER,
+    REASONS,
+    RECORD_HEADER,
+    UTC8,
+)
 from replaybed.compile.errors import DatasetError
-from replaybed.compile.market.catalog import CLOUDBEDS, QUERY_HEADER, REASONS, RECORD_HEADER, UTC8
 
 LEVELS = ("node", "pod", "service")
 
@@ -37,11 +43,11 @@ class QueryRow:
 
 
 def vendored(cloudbed: str) -> list[tuple[Record, QueryRow]]:
-    """The real records and queries of one cloudbed, in the real row order (compile/data)."""
+    """The real records and queries of one cloudbed, in the real row order (data/ beside this module)."""
     if cloudbed not in CLOUDBEDS:
         raise DatasetError(f"unknown cloudbed {cloudbed!r}: expected one of {', '.join(CLOUDBEDS)}")
     text = (
-        resources.files("replaybed.compile")
+        resources.files("replaybed.compile.datasets.openrca_market")
         .joinpath("data/openrca-market-records.csv")
         .read_text("utf-8")
     )

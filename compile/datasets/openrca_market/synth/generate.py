@@ -14,12 +14,18 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from replaybed.compile.datasets.openrca_market.catalog import (
+    CLOUDBEDS,
+    DAYS,
+    FILES,
+    QUERY_HEADER,
+    RECORD_HEADER,
+)
+from replaybed.compile.datasets.openrca_market.records import vendored
+from replaybed.compile.datasets.openrca_market.synth.day import write_day
+from replaybed.compile.datasets.openrca_market.synth.faults import effects_of
+from replaybed.compile.datasets.openrca_market.synth.scales import SCALES
 from replaybed.compile.errors import SynthError
-from replaybed.compile.market.catalog import CLOUDBEDS, DAYS, FILES, QUERY_HEADER, RECORD_HEADER
-from replaybed.compile.market.records import vendored
-from replaybed.compile.synth.day import write_day
-from replaybed.compile.synth.faults import effects_of
-from replaybed.compile.synth.scales import SCALES
 
 
 @dataclass(frozen=True)

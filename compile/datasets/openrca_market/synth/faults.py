@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from replaybed.compile.market.catalog import CANDIDATE_PODS, NODES, service_of
-from replaybed.compile.market.records import Record
+from replaybed.compile.datasets.openrca_market.catalog import CANDIDATE_PODS, NODES, service_of
+from replaybed.compile.datasets.openrca_market.records import Record
 
 # reason -> {kpi: multiplier} on the container (pod/service level) or node series
 CONTAINER_EFFECTS = {

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replaybed.compile.market.catalog import NODES, SERVICES, service_of
-from replaybed.compile.synth.faults import CONTAINER_EFFECTS, MESH_EFFECTS, NODE_EFFECTS, Effect
-from replaybed.compile.synth.scales import Scale
+from replaybed.compile.datasets.openrca_market.catalog import NODES, SERVICES, service_of
+from replaybed.compile.datasets.openrca_market.synth.faults import (
+    CONTAINER_EFFECTS,
+    MESH_EFFECTS,
+    NODE_EFFECTS,
+    Effect,
+)
+from replaybed.compile.datasets.openrca_market.synth.scales import Scale
 
 CORE_CONTAINER = (
     "container_cpu_usage_seconds",

@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 from support.datasets import day_file, rows
 
-from replaybed.compile.market import catalog
-from replaybed.compile.market.records import vendored
-from replaybed.compile.synth.topology import operations
+from replaybed.compile.datasets.openrca_market import catalog
+from replaybed.compile.datasets.openrca_market.records import vendored
+from replaybed.compile.datasets.openrca_market.synth.topology import operations
 
 CB, DAY = "cloudbed-1", "2022_03_20"
 

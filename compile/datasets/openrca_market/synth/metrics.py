@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from replaybed.compile.market.catalog import SERVICE_IDS
-from replaybed.compile.synth.faults import (
+from replaybed.compile.datasets.openrca_market.catalog import SERVICE_IDS
+from replaybed.compile.datasets.openrca_market.synth.faults import (
     CONTAINER_EFFECTS,
     MESH_EFFECTS,
     NETWORK_REASONS,
@@ -19,10 +19,10 @@ from replaybed.compile.synth.faults import (
     TERMINATION,
     Effect,
 )
-from replaybed.compile.synth.plan import Dense
-from replaybed.compile.synth.scales import BLOCK, Scale
-from replaybed.compile.synth.series import Series
-from replaybed.compile.synth.values import series_values
+from replaybed.compile.datasets.openrca_market.synth.plan import Dense
+from replaybed.compile.datasets.openrca_market.synth.scales import BLOCK, Scale
+from replaybed.compile.datasets.openrca_market.synth.series import Series
+from replaybed.compile.datasets.openrca_market.synth.values import series_values
 
 UTC8_OFFSET = 8 * 3600
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replaybed.compile.market.catalog import SERVICES
+from replaybed.compile.datasets.openrca_market.catalog import SERVICES
 
 GRPC_SERVICE = {
     "cartservice": "CartService",

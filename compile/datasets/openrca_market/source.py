@@ -16,8 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from replaybed.compile.datasets.openrca_market.catalog import HEADERS
 from replaybed.compile.errors import DatasetError
-from replaybed.compile.market.catalog import HEADERS
 
 BLOCK_BYTES = 64 << 20
 INT, FLOAT, STR = "integer", "number", "text"

@@ -11,10 +11,10 @@ from datetime import UTC
 
 import numpy as np
 
-from replaybed.compile.market.catalog import ALL_PODS, NODES
-from replaybed.compile.synth.placement import node_of
-from replaybed.compile.synth.topology import GRPC_SERVICE
-from replaybed.compile.synth.traces import Event
+from replaybed.compile.datasets.openrca_market.catalog import ALL_PODS, NODES
+from replaybed.compile.datasets.openrca_market.synth.placement import node_of
+from replaybed.compile.datasets.openrca_market.synth.topology import GRPC_SERVICE
+from replaybed.compile.datasets.openrca_market.synth.traces import Event
 
 PORTS = {
     "frontend": 8080,

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from replaybed.compile.market.catalog import service_of
-from replaybed.compile.synth.faults import TERMINATION, Effect
-from replaybed.compile.synth.series import pods_of
-from replaybed.compile.synth.topology import (
+from replaybed.compile.datasets.openrca_market.catalog import service_of
+from replaybed.compile.datasets.openrca_market.synth.faults import TERMINATION, Effect
+from replaybed.compile.datasets.openrca_market.synth.series import pods_of
+from replaybed.compile.datasets.openrca_market.synth.topology import (
     DEFAULT_STYLE,
     SERVER_STYLE,
     TEMPLATE_WEIGHTS,

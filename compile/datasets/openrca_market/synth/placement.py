@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 
-from replaybed.compile.market.catalog import ALL_PODS, NODES
+from replaybed.compile.datasets.openrca_market.catalog import ALL_PODS, NODES
 
 
 @cache
