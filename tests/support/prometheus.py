@@ -20,14 +20,14 @@ storage:
 
 
 class Prometheus:
-    def __init__(self, root: Path, window: str = "3h"):
+    def __init__(self, root: Path, window: str = "3h", *, admin: bool = True, config: str = ""):
         self.binary = require("prometheus")
-        self.root, self.window = root, window
+        self.root, self.window, self.admin = root, window, admin
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         root.mkdir(parents=True, exist_ok=True)
-        (root / "cfg.yml").write_text(CONFIG.format(window=window))
+        (root / "cfg.yml").write_text(CONFIG.format(window=window) + config)
 
     def start(self) -> Prometheus:
         with open(self.root / "prometheus.log", "ab") as log:
@@ -38,6 +38,7 @@ class Prometheus:
                     f"--storage.tsdb.path={self.root / 'data'}",
                     f"--web.listen-address=127.0.0.1:{self.port}",
                     "--web.enable-remote-write-receiver",
+                    *(["--web.enable-admin-api"] if self.admin else []),
                 ],
                 stdout=log,
                 stderr=log,
