@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -69,7 +70,10 @@ class Prometheus:
         if at_s is not None:
             params["time"] = f"{at_s:.3f}"
         url = f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}"
-        with urllib.request.urlopen(url, timeout=30) as r:
-            body = json.load(r)
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                body = json.load(r)
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"{expr}: HTTP {exc.code}: {exc.read()[:500]!r}") from None
         assert body["status"] == "success", body
         return body["data"]["result"]
