@@ -367,7 +367,7 @@ def _shell(command: str) -> subprocess.CompletedProcess:
 
 
 class KubeCtl:
-    """AIOpsLab's KubeCtl: its API calls answered from the state file, exec_command a real shell."""
+    """AIOpsLab's KubeCtl (ddf7e40): API calls read the state file; exec_command runs a shell."""
 
     def exec_command(self, command: str, input_data=None):
         out = _shell(command)
@@ -422,7 +422,7 @@ class KubeCtl:
 
 
 class Helm:
-    """AIOpsLab's Helm helper: the same helm command lines, run through a shell."""
+    """AIOpsLab's Helm helper (ddf7e40): the same helm command lines, run through a shell."""
 
     @staticmethod
     def install(**args):
@@ -460,7 +460,7 @@ class Helm:
 
 
 class Prometheus:
-    """AIOpsLab's Prometheus: metadata from service/metadata/prometheus.json, chart in BASE_DIR."""
+    """AIOpsLab's Prometheus (ddf7e40): metadata from service/metadata/prometheus.json."""
 
     def __init__(self):
         from aiopslab.paths import BASE_DIR
@@ -502,6 +502,8 @@ def write_prometheus_metadata(base_dir: Path) -> None:
 
 
 class Application:
+    """AIOpsLab's Application base (ddf7e40): metadata JSON, app summary as its prompts show it."""
+
     def __init__(self, config_file):
         self.config_file = config_file
         self.name = None
@@ -665,6 +667,9 @@ class InvalidActionError(Exception):
 
 
 class Task:
+    """AIOpsLab's Task and Detection/Localization/AnalysisTask (ddf7e40): description templates
+    with {app_summary}, dedented and formatted; actions by name; eval adds time and steps."""
+
     task = ""
 
     def __init__(self):
@@ -763,6 +768,8 @@ def is_exact_match_lower(pred, target):
 
 
 class ProblemRegistry:
+    """AIOpsLab's ProblemRegistry (ddf7e40): one dict built in __init__, no plug-in hook."""
+
     def __init__(self):
         self.PROBLEM_REGISTRY = {"noop_detection_hotel_reservation-1": lambda: "hotel"}
         self.DOCKER_REGISTRY = ["flower_node_stop-detection"]
@@ -784,7 +791,7 @@ class ProblemRegistry:
 
 
 class Orchestrator:
-    """init_problem / start_problem in AIOpsLab's order (see the module docstring)."""
+    """init_problem / start_problem in AIOpsLab ddf7e40's order (see the module docstring)."""
 
     def __init__(self):
         registry = sys.modules["aiopslab.orchestrator.problems.registry"]

@@ -44,7 +44,7 @@ SCHEMA = 2
 
 # What AIOpsLab's Localization text says (ddf7e40) and what it becomes for the replayed problems.
 SERVICE_ONLY = "(i.e., service names)"
-ANY_COMPONENT = "(i.e., node, service or pod names, exactly as listed under Components below)"
+ANY_COMPONENT = "(i.e., node, service or pod names, as the task description lists them)"
 SERVICE_TARGET = "identify the service(s) where"
 ANY_TARGET = "identify the component(s) (nodes, services or pods) where"
 
@@ -58,19 +58,16 @@ Every name you submit must be one that counts: an extra wrong name lowers the sc
 
 def _components(spec: dict) -> str:
     """The namespace's components as the agent may name them, from problems.json."""
-    pods = spec.get("pods") or []
-    lines = [f"Components of namespace {spec['namespace']}:"]
-    lines.append("- nodes: " + (", ".join(spec.get("nodes") or []) or "(none recorded)"))
-    lines.append("- services: " + (", ".join(spec.get("services") or []) or "(none recorded)"))
-    lines.append(
-        "- pods (service, node): "
-        + (
-            ", ".join(
-                f"{p['name']} ({p['service']}, {p.get('node') or 'node unknown'})" for p in pods
-            )
-            or "(none recorded)"
-        )
-    )
+    pods_of: dict = {}
+    for p in spec.get("pods") or []:
+        pods_of.setdefault(p["service"], []).append(f"{p['name']} on {p.get('node') or '?'}")
+    lines = [
+        f"Components of namespace {spec['namespace']}:",
+        "- nodes: " + (", ".join(spec.get("nodes") or []) or "(none recorded)"),
+        "- services: " + (", ".join(spec.get("services") or []) or "(none recorded)"),
+        "- pods of each service (pod on node):",
+    ]
+    lines += [f"  - {service}: {', '.join(pods)}" for service, pods in sorted(pods_of.items())]
     return "\n".join(lines)
 
 
@@ -286,10 +283,9 @@ def install_get_logs(problems: list) -> None:
 
     get_logs._openrca_replay = True
     get_logs.__doc__ = (original.__doc__ or "").rstrip() + (
-        "\n\n        In the replayed namespaces ("
-        + ", ".join(sorted(by_namespace))
-        + ") `service` may also be a pod name: a pod name gives that pod's logs, a service name"
-        "\n        the logs of every pod of the service, each headed by its pod name.\n"
+        "\n\n        In the replayed namespaces (" + ", ".join(sorted(by_namespace)) + "),"
+        "\n        `service` may also be a pod name: a pod name gives that pod's logs, a service"
+        "\n        name the logs of every pod of the service, each headed by its pod name.\n"
     )
     TaskActions.get_logs = staticmethod(get_logs)
 

@@ -126,7 +126,7 @@ def test_get_logs_extension_keeps_the_action_markers_and_documents_pod_names(lab
     assert wrapped.is_action and wrapped.action_type == "read"
     prob = problem(lab, "openrca-cb2-detection-000")
     doc = prob.get_available_actions()["get_logs"]
-    assert "openrca-cloudbed-1, openrca-cloudbed-2" in doc and "pod name" in doc
+    assert "openrca-cloudbed-1, openrca-cloudbed-2" in doc and "may also be a pod name" in doc
     # a pod that is listed but not running answers with an error for that pod only
     with cluster.edit() as st:
         st["namespaces"]["openrca-cloudbed-2"] = "Active"
@@ -212,7 +212,8 @@ def test_localization_description_gives_the_answer_space_without_the_fault_level
     assert "node, service or pod names" in text
     assert "- nodes: node-1, node-2, node-3, node-4, node-5, node-6" in text
     assert "- services: adservice, cartservice, checkoutservice," in text
-    assert "shippingservice2-0 (shippingservice, node-" in text
+    assert "  - shippingservice: shippingservice-0 on node-" in text
+    assert ", shippingservice2-0 on node-" in text
     for rule in ("only that node's name counts", "only the service's name counts"):
         assert rule in text
     assert "that pod's name or its service's name counts" in text
