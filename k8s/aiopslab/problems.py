@@ -127,7 +127,7 @@ def problem_id(system: str, task: str, name: str) -> str:
 def problems_of(manifest: Manifest) -> list[Problem]:
     """The problems of one scenario: 3 for a fault, 1 (Detection, "No") for a fault-free window."""
     sid = manifest.id
-    common = dict(
+    common: dict[str, Any] = dict(
         scenario=str(sid),
         namespace=manifest.namespace,
         cloudbed=sid.system,
@@ -145,7 +145,7 @@ def problems_of(manifest: Manifest) -> list[Problem]:
                 **common,
             )
         ]
-    truth = dict(
+    truth: dict[str, Any] = dict(
         level=fault.level, component=fault.component, reason=fault.reason, fault_time=fault.datetime
     )
     answers = {
