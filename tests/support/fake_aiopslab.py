@@ -63,15 +63,10 @@ GLUE_MODULES = {
 }
 
 # What the lead's `replaybed deploy prometheus-values` prints, in substance.
-PROMETHEUS_VALUES = """\
-server:
-  extraFlags:
-    - web.enable-lifecycle
-    - web.enable-remote-write-receiver
-    - web.enable-admin-api
-  tsdb:
-    out_of_order_time_window: 3h
-"""
+# what the real `replaybed deploy prometheus-values` prints: the shipped file
+PROMETHEUS_VALUES = (
+    Path(__file__).resolve().parents[2] / "k8s" / "manifests" / "prometheus-values.yaml"
+).read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +146,14 @@ def merge(base, extra):
     return extra
 
 
+def restart_server(state: dict) -> None:
+    """The Prometheus server pod restarts: with the chart's PVC it keeps its TSDB, with an
+    emptyDir (persistentVolume.enabled: false) it starts empty."""
+    server = ((release(state) or {}).get("values") or {}).get("server") or {}
+    if (server.get("persistentVolume") or {}).get("enabled") is False:
+        state["series"] = {}
+
+
 def prometheus_flags(state: dict) -> tuple[set, dict]:
     rel = release(state) or {}
     server = (rel.get("values") or {}).get("server") or {}
@@ -225,6 +228,9 @@ def helm(args: list[str]) -> int:
             for i, a in enumerate(args):
                 if a in ("-f", "--values"):
                     values = merge(values, yaml.safe_load(Path(args[i + 1]).read_text()) or {})
+            if values != rel["values"]:
+                # new server flags roll the pod; on an emptyDir its TSDB starts empty
+                restart_server(st)
             rel["values"], rel["revision"] = values, rel["revision"] + 1
             print(f'Release "{name}" has been upgraded.')
             return 0
@@ -247,6 +253,11 @@ def kubectl(args: list[str]) -> int:
                 return _fail(f'Error from server (NotFound): namespaces "{args[2]}" not found')
             print(f"NAME\tSTATUS\n{args[2]}\t{phase}")
             return 0
+        if args[:3] == ["rollout", "restart", "deployment/prometheus-server"]:
+            restart_server(st)
+            return 0
+        if args[:3] == ["rollout", "status", "deployment/prometheus-server"]:
+            return 0 if release(st) else _fail('Error from server (NotFound): "prometheus-server"')
         if verb == "get" and args[1] == "pvc":
             return 0 if "--ignore-not-found" in args else _fail("No resources found")
         return 0  # apply/patch/delete of storage classes and PVCs: nothing the glue depends on

@@ -181,12 +181,27 @@ class OpenRCAReplay(Application):
             )
         return True
 
+    def fresh_prometheus(self) -> None:
+        """Restart the Prometheus server so it starts with an empty TSDB.
+
+        replaybed's values keep the TSDB on an emptyDir: Prometheus cannot delete samples it
+        ingested out of order (prometheus/prometheus#11790), so only an empty TSDB guarantees that
+        nothing of an earlier episode shows (AIOpsLab leaves Prometheus running when an agent
+        raised). A release that was just upgraded has restarted already.
+        """
+        helm = Prometheus().helm_configs
+        deployment, namespace = f"deployment/{helm['release_name']}-server", helm["namespace"]
+        timeout = f"--timeout={self.timeout or HELM_TIMEOUT_S}s"
+        run(["kubectl", "rollout", "restart", deployment, "-n", namespace], "Prometheus restart")
+        run(["kubectl", "rollout", "status", deployment, "-n", namespace, timeout], "Prometheus")
+
     # -- Application ----------------------------------------------------------------------------
 
     def deploy(self):
         """Replay the scenario into the namespace (pods, Jaeger, backfill) and wait until ready."""
         print(f"Deploying replay of {self.scenario} into namespace {self.namespace}")
-        self.ensure_prometheus()
+        if self.upgrade_prometheus and not self.ensure_prometheus():
+            self.fresh_prometheus()
         cmd = self._command("up")
         out = run(cmd, f"replay of {self.scenario}")
         try:

@@ -197,6 +197,18 @@ def test_deploy_replaces_series_an_earlier_episode_left_in_prometheus(lab, clust
     assert cluster.load()["series"][NS]["scenario"] == "openrca-market/cloudbed-1/001"
 
 
+def test_every_problem_starts_with_an_empty_prometheus(lab, cluster):
+    """Series Prometheus cannot delete (out-of-order, prometheus/prometheus#11790) must not reach
+    the next problem: a server that kept running is restarted on its emptyDir before deploy up."""
+    prometheus_already_upgraded(cluster)
+    with cluster.edit() as st:
+        st["series"]["openrca-cloudbed-1"] = {"scenario": "earlier", "count": 7}
+        st["series"]["other-namespace"] = {"scenario": "earlier", "count": 3}
+    problem(lab, "openrca-cb1-detection-001").app.deploy()
+    series = cluster.load()["series"]
+    assert list(series) == [NS] and series[NS]["scenario"] == "openrca-market/cloudbed-1/001"
+
+
 # --- d: the description tells what counts, not which level this fault is ----------------------
 
 
@@ -250,8 +262,10 @@ EPISODE_1 = [
     "helm get values",
     "replaybed deploy down",
     "KubeCtl.wait_for_namespace_deletion openrca-cloudbed-1",
-    # app.deploy()
+    # app.deploy(): the release has replaybed's values; restart the server for an empty TSDB
     "helm get values",
+    "kubectl rollout restart",
+    "kubectl rollout status",
     "replaybed deploy up",
     # the agent reads a pod's logs, then raises: recover, re-raise, no cleanup
     "KubeCtl.get_pod_logs openrca-cloudbed-1",
@@ -266,6 +280,8 @@ EPISODE_2 = [
     "replaybed deploy down",  # removes episode 1's replay and series
     "KubeCtl.wait_for_namespace_deletion openrca-cloudbed-1",
     "helm get values",
+    "kubectl rollout restart",  # Prometheus kept running after the raise: empty its TSDB
+    "kubectl rollout status",
     "replaybed deploy up",
     *["KubeCtl.get_pod_logs openrca-cloudbed-1"] * 4,  # get_logs of a service: its 4 pods
     # eval, recover, app.cleanup(), Prometheus().teardown(), OpenEBS removal
