@@ -8,6 +8,7 @@ Kubernetes API server's service proxy with the kubeconfig's credentials; any oth
 from __future__ import annotations
 
 import re
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode, urlparse
@@ -22,7 +23,12 @@ _IN_CLUSTER = re.compile(
 )
 
 
-def endpoint(cluster: KubeCluster, url: str) -> Call:
+# A restarted Prometheus is Ready a moment before its Service routes to it; the proxy answers 503
+# "no endpoints available" meanwhile
+NOT_ROUTED_YET = (502, 503)
+
+
+def endpoint(cluster: KubeCluster, url: str, *, wait_s: float = 60.0, sleep=time.sleep) -> Call:
     parsed = urlparse(url)
     match = _IN_CLUSTER.match(parsed.hostname or "")
     prefix = parsed.path.rstrip("/")
@@ -33,14 +39,20 @@ def endpoint(cluster: KubeCluster, url: str) -> Call:
     service = f"https:{match['service']}" if parsed.scheme == "https" else match["service"]
 
     def call(method: str, path: str, params: dict[str, str]) -> tuple[int, bytes]:
-        return cluster.proxy(
-            method,
-            namespace=match["namespace"],
-            service=service,
-            port=port,
-            path=prefix + path,
-            params=params,
-        )
+        waited = 0.0
+        while True:
+            status, body = cluster.proxy(
+                method,
+                namespace=match["namespace"],
+                service=service,
+                port=port,
+                path=prefix + path,
+                params=params,
+            )
+            if status not in NOT_ROUTED_YET or waited >= wait_s:
+                return status, body
+            sleep(2.0)
+            waited += 2.0
 
     return call
 
