@@ -114,6 +114,7 @@ def _push(
                 manifest=src.manifest,
                 shift_ms=shift,
                 replace=window_check == "replace",
+                report=report,
             )
             report.replaced_series = state.found
         if kind == "metrics":

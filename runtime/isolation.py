@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from replaybed.runtime.clock import Clock
 from replaybed.runtime.errors import ReplayConfigError
+from replaybed.runtime.report import Report
 from replaybed.runtime.transport import Transport
 from replaybed.schemas import prometheus_api
 from replaybed.schemas.manifest import Manifest
@@ -30,8 +31,10 @@ def ensure_clean(
     manifest: Manifest,
     shift_ms: int,
     replace: bool,
+    report: Report,
     connect_timeout_s: float = 120.0,
 ) -> prometheus_api.WindowState:
+    """The window check; connection attempts it had to repeat count as the report's retries."""
     base = url.rstrip("/")
     started = clock.now_ms()
 
@@ -44,6 +47,7 @@ def ensure_clean(
                 # the backend may still be starting, as for the pushes themselves
                 if (clock.now_ms() - started) / 1000 >= connect_timeout_s:
                     raise ReplayConfigError(f"{base}: unreachable ({exc})") from exc
+                report.retried += 1
                 clock.sleep(1.0)
 
     start, end = replay_window(manifest, shift_ms)
