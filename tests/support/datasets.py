@@ -17,10 +17,10 @@ def make_tiny(root: Path, **kw) -> Path:
     return out
 
 
-def compile_into(dataset: Path, store_dir: Path, cloudbeds=("cloudbed-1",), scenarios=()) -> Store:
+def compile_into(dataset: Path, store_dir: Path, systems=("cloudbed-1",), scenarios=()) -> Store:
     store = Store.open(str(store_dir))
     ids = tuple(ScenarioId.parse(s) for s in scenarios)
-    pipeline.run(pipeline.Request(dataset, cloudbeds, ids), store)
+    pipeline.run(pipeline.CompileRequest(dataset, systems=systems, scenarios=ids), store)
     return store
 
 

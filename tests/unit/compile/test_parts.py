@@ -10,7 +10,6 @@ from support.datasets import day_file, rows
 
 from replaybed.artifacts import bundle
 from replaybed.compile.datasets.openrca_market import catalog, metric_names
-from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.schemas import wire
 from replaybed.schemas.framing import decode_part, i64s, u32s
 from replaybed.schemas.scenario_id import ScenarioId
@@ -51,7 +50,7 @@ def test_metrics_parts_hold_every_mapped_sample_exactly(tiny_dataset, tiny_store
                     expected[(m.labels, int(t) * 1000, float(value) * m.scale)] += 1
         for row in rows(day_file(tiny_dataset, CB, day, catalog.FILES["metric_service"])):
             if lo <= int(row[1]) * 1000 < hi:
-                for col, value in zip(SERVICE_COLUMNS, row[2:]):
+                for col, value in zip(catalog.SERVICE_KPIS, row[2:]):
                     expected[
                         (
                             metric_names.service(row[0], col, NS).labels,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -181,8 +182,11 @@ def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dat
         "cloudbed-1",
         "--json",
     ]
+    spill_dir = tmp_path / "tmp"
+    spill_dir.mkdir()
+    env = {**os.environ, "TMPDIR": str(spill_dir)}
     for delay in (2.0, 6.0, 9.0):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -192,8 +196,10 @@ def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dat
             assert all(store.has_blob(p.digest, p.size) for p in manifest.parts), (
                 f"{sid} published half-written"
             )
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr
+    # the killed runs' spill folders are gone: the last run removed them and then its own
+    assert not list(spill_dir.iterdir())
     store = Store.open(str(store_dir))
     assert len([s for s, _ in store.refs() if not s.fault_free]) == 70
     for sid, _ in store.refs():
