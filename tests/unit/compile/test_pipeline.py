@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import signal
@@ -77,6 +78,19 @@ def _edit_line(path, n, fn):
     path.write_text("".join(lines))
 
 
+def _field(line, i, fn):
+    fields = line.rstrip("\n").split(",")
+    fields[i] = fn(fields[i])
+    return ",".join(fields) + "\n"
+
+
+def _drop_last_row(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows[:-1])
+
+
 BREAKAGES = {
     "missing day folder": (
         lambda ds: shutil.rmtree(_day(ds, "", "2022_03_21")),
@@ -120,6 +134,25 @@ BREAKAGES = {
         lambda ds: _edit_line(_day(ds, "trace/trace_span.csv"), 3, lambda line: "x" + line),
         "trace_span.csv:3",
         "integer",
+    ),
+    "trace id of 31 hex digits": (
+        lambda ds: _edit_line(
+            _day(ds, "trace/trace_span.csv"), 3, lambda line: _field(line, 3, lambda v: v[1:])
+        ),
+        "trace_span.csv:3",
+        "expected 32 lower-case hex digits",
+    ),
+    "negative span duration": (
+        lambda ds: _edit_line(
+            _day(ds, "trace/trace_span.csv"), 4, lambda line: _field(line, 4, lambda v: "-5000")
+        ),
+        "trace_span.csv:4",
+        "expected a duration >= 0",
+    ),
+    "query.csv shorter than record.csv": (
+        lambda ds: _drop_last_row(ds / "Market/cloudbed-1/query.csv"),
+        "query.csv",
+        "69 query rows, expected 70",
     ),
     "record outside the days": (
         lambda ds: _edit_line(
