@@ -61,6 +61,7 @@ def _format_names() -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, no progress.")
 def compile_command(
+    *,
     dataset_dir: Path,
     store_url: str | None,
     format_name: str | None,

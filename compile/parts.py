@@ -74,21 +74,25 @@ def build(
     built: list[BuiltPart] = []
     metrics = _slice(hour_tables["metrics"], start, end)
     if metrics is not None:
-        built.append(_metrics(ctx, metrics, start, end, idx))
+        built.append(_metrics(ctx, metrics, idx, start=start, end=end))
     traces = _slice(hour_tables["traces"], start, end)
     if traces is not None:
-        built.append(_traces(ctx, traces, start, end, idx))
+        built.append(_traces(ctx, traces, idx, start=start, end=end))
     logs = _slice(hour_tables["logs"], start, end)
     if logs is not None:
-        built.extend(_logs(logs, start, end, idx))
+        built.extend(_logs(logs, idx, start=start, end=end))
     return built, idx
 
 
-def _part(kind: str, frames: list[Frame], start: int, end: int, count: int, pod=None) -> BuiltPart:
+def _part(
+    kind: str, frames: list[Frame], *, start: int, end: int, count: int, pod: str | None = None
+) -> BuiltPart:
     return BuiltPart(kind, encode_part(kind, frames), start, end, count, pod)
 
 
-def _metrics(ctx: ChunkInput, table: pa.Table, start: int, end: int, idx: ChunkIndex) -> BuiltPart:
+def _metrics(
+    ctx: ChunkInput, table: pa.Table, idx: ChunkIndex, *, start: int, end: int
+) -> BuiltPart:
     series = table.column("series").to_numpy()
     t = table.column("t").to_numpy()
     values = table.column("value").to_numpy()
@@ -127,7 +131,7 @@ def _metrics(ctx: ChunkInput, table: pa.Table, start: int, end: int, idx: ChunkI
                 )
             )
     idx.sample_t, idx.sample_series = t, series
-    return _part("metrics", frames, start, end, len(t))
+    return _part("metrics", frames, start=start, end=end, count=len(t))
 
 
 SPAN_COLUMNS = (
@@ -146,7 +150,9 @@ SPAN_COLUMNS = (
 )
 
 
-def _traces(ctx: ChunkInput, table: pa.Table, start: int, end: int, idx: ChunkIndex) -> BuiltPart:
+def _traces(
+    ctx: ChunkInput, table: pa.Table, idx: ChunkIndex, *, start: int, end: int
+) -> BuiltPart:
     cols = {name: table.column(name).to_pylist() for name in SPAN_COLUMNS}
     for column in ("trace_id", "span_id"):
         if "" in cols[column]:
@@ -185,10 +191,10 @@ def _traces(ctx: ChunkInput, table: pa.Table, start: int, end: int, idx: ChunkIn
         [trace_ids.jaeger_id(t, trace_ids.TRACE_BITS)[0] & _LOW64 for t in cols["trace_id"]],
         dtype=np.uint64,
     )
-    return _part("traces", frames, start, end, table.num_rows)
+    return _part("traces", frames, start=start, end=end, count=table.num_rows)
 
 
-def _logs(table: pa.Table, start: int, end: int, idx: ChunkIndex) -> list[BuiltPart]:
+def _logs(table: pa.Table, idx: ChunkIndex, *, start: int, end: int) -> list[BuiltPart]:
     cols = {
         name: table.column(name).to_pylist()
         for name in ("t", "pod", "text", "stream", "src", "line")
@@ -199,6 +205,6 @@ def _logs(table: pa.Table, start: int, end: int, idx: ChunkIndex) -> list[BuiltP
     built = []
     for pod in sorted(by_pod):
         frame = log_stream.frame(pod, by_pod[pod])
-        built.append(_part("logs", [frame], start, end, frame.count, pod=pod))
+        built.append(_part("logs", [frame], start=start, end=end, count=frame.count, pod=pod))
         idx.log_t[pod] = np.frombuffer(frame.times, dtype="<i8")
     return built

@@ -337,3 +337,27 @@ def test_synth_without_a_twin_is_refused(twin, tmp_path):
     out = CliRunner().invoke(cli, ["synth", str(tmp_path / "o"), "--format", "test-twin"])
     assert out.exit_code != 0 and "has no synthetic twin" in out.output
     assert "formats with one: openrca-market" in out.output
+
+
+def test_nothing_past_the_seam_imports_a_format_package():
+    import ast
+
+    root = Path(datasets.__file__).resolve().parents[1]  # the compile/ folder
+    formats = {p.name for p in (root / "datasets").iterdir() if (p / "format.py").exists()}
+    generic = [*root.glob("*.py"), *(root / "datasets").glob("*.py")]
+    assert len(generic) > 10 and "openrca_market" in formats
+    for path in generic:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                parts = name.split(".")
+                assert not (
+                    parts[:3] == ["replaybed", "compile", "datasets"]
+                    and len(parts) > 3
+                    and parts[3] in formats
+                ), f"{path.name} imports {name}"
