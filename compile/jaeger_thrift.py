@@ -6,7 +6,7 @@ Binary protocol: field = type byte + i16 id; i64 is fixed 8-byte big-endian, so 
 ids by a documented hash, the original kept as a tag); an empty parent means a root
 (parentSpanId 0, no reference), otherwise one CHILD_OF reference. Span tags: `status.code` when
 the dataset has a status (even an empty one), `span.type` when not empty, `error=true` when the
-reader says so, then the `original.*` ids.
+reader says so, then the `original.*` ids, then the reader's own tags.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class Span:
     status: str | None  # None -> no status.code tag
     operation: str
     error: bool = False
+    tags: tuple[tuple[str, str], ...] = ()  # more string tags, after the fixed ones
 
 
 def _fh(ttype: int, fid: int) -> bytes:
@@ -130,6 +131,7 @@ def span_bytes(s: Span) -> tuple[bytes, int]:
         originals.append(_tag_str("original.span_id", s.span_id))
     if parent_mapped:
         originals.append(_tag_str("original.parent_id", s.parent))
+    originals.extend(_tag_str(k, v) for k, v in s.tags)
     head = _IDS.pack(
         T_I64, 1, low, T_I64, 2, high, T_I64, 3, span_id, T_I64, 4, parent
     ) + _operation(s.operation)

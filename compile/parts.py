@@ -145,6 +145,7 @@ SPAN_COLUMNS = (
     "span_type",
     "status",
     "error",
+    "tags",
     "src",
     "line",
 )
@@ -180,6 +181,7 @@ def _traces(
                 cols["status"][i],
                 cols["operation"][i],
                 cols["error"][i],
+                tuple(cols["tags"][i] or ()),
             )
             for i in members
         ]

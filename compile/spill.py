@@ -170,10 +170,27 @@ def _metrics(batch: MetricBatch, src: int, reg: SeriesTable, spill: Spill) -> No
     spill.add("metrics", table, batch.t_ms)
 
 
-def _strings(column: pa.Array | None, n: int, default: str | None) -> pa.Array:
+TAGS = pa.map_(pa.string(), pa.string())
+
+
+def _strings(column: pa.Array | None, n: int, default: str | None = None) -> pa.Array:
+    """A pa.string() column (every hour file keeps one schema per signal)."""
     if column is None:
-        return pa.array([default] * n, pa.string())
-    return column
+        return (
+            pa.array([default] * n, pa.string())
+            if default is not None
+            else pa.nulls(n, pa.string())
+        )
+    return column.cast(pa.string())
+
+
+def _tags(tags: tuple[tuple[str, pa.Array], ...], n: int) -> pa.Array:
+    if not tags:
+        return pa.nulls(n, TAGS)
+    keys = [k for k, _ in tags]
+    columns = [c.cast(pa.string()).to_pylist() for _, c in tags]
+    rows = [[(k, v) for k, v in zip(keys, values) if v] for values in zip(*columns)]
+    return pa.array(rows, TAGS)
 
 
 def _spans(batch: SpanBatch, src: int, spill: Spill) -> None:
@@ -184,14 +201,15 @@ def _spans(batch: SpanBatch, src: int, spill: Spill) -> None:
             "t": t_ms,
             "start_us": batch.start_us,
             "duration_us": batch.duration_us,
-            "trace_id": batch.trace_id,
-            "span_id": batch.span_id,
-            "parent_id": batch.parent_id,
-            "pod": batch.pod,
+            "trace_id": _strings(batch.trace_id, n),
+            "span_id": _strings(batch.span_id, n),
+            "parent_id": _strings(batch.parent_id, n),
+            "pod": _strings(batch.pod, n),
             "operation": _strings(batch.operation, n, ""),
             "span_type": _strings(batch.span_type, n, ""),
-            "status": _strings(batch.status, n, None),
+            "status": _strings(batch.status, n),
             "error": np.zeros(n, bool) if batch.error is None else batch.error,
+            "tags": _tags(batch.tags, n),
             "src": np.full(n, src, np.int16),
             "line": batch.line,
         }
@@ -212,8 +230,8 @@ def _logs(batch: LogBatch, src: int, reg: SeriesTable, spill: Spill) -> None:
     table = pa.table(
         {
             "t": batch.t_ms,
-            "pod": batch.pod,
-            "text": batch.text,
+            "pod": _strings(batch.pod, n),
+            "text": _strings(batch.text, n),
             "stream": np.full(n, batch.stream, np.int8),
             "src": np.full(n, src, np.int16),
             "line": batch.line,

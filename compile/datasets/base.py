@@ -21,7 +21,9 @@ Normalised rows (one unit per signal, converted once, in the reader):
   row = many series) is yielded as one batch per value column with that column's name as `name`.
 - spans, `SpanBatch`: start in epoch µs, duration in µs, the dataset's own ids as text (the
   encoder maps ids that are not 32/16 hex to Jaeger ids, see `compile/trace_ids.py`), parent ""
-  for a root whatever the format's root marker is; operation, span type and status may be absent.
+  for a root whatever the format's root marker is; operation, span type and status may be absent;
+  any other column worth keeping becomes a string tag (`tags`).
+String columns are `pa.string()` arrays (other string types are cast), numbers numpy arrays.
 - logs, `LogBatch`: epoch ms, pod, the line's text; `stream` orders equal-time lines of one pod
   from different files (Market: log_service before log_proxy).
 Every batch names its file and the physical line of every row, so errors found later (conflicting
@@ -144,6 +146,8 @@ class SpanBatch:
     span_type: pa.Array | None = None  # string -> tag `span.type` when not empty
     status: pa.Array | None = None  # string -> tag `status.code` (kept even when empty)
     error: np.ndarray | None = None  # bool -> tag `error=true`
+    # more string tags, (key, string column) each; empty values are left out
+    tags: tuple[tuple[str, pa.Array], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -122,9 +122,15 @@ class TwinSystem:
                 trace_id=pa.array([s[2] for s in span_rows]),
                 span_id=pa.array([s[3] for s in span_rows]),
                 parent_id=pa.array([s[4] for s in span_rows]),
-                pod=pa.array([s[5] for s in span_rows]),
+                pod=pa.array([s[5] for s in span_rows], pa.large_string()),  # cast by the spill
                 file=f"trace/{m}.csv",
                 line=np.arange(2, 2 + len(span_rows), dtype=np.int64),
+                tags=(
+                    (
+                        "db.instance",
+                        pa.array(["" if s[5] == "web-0" else "db_003" for s in span_rows]),
+                    ),
+                ),
             )
             if self.with_logs:
                 yield LogBatch(
@@ -225,6 +231,7 @@ def test_a_format_written_against_the_seam_compiles_exactly(twin, memory_store):
             span_id if span_mapped else None
         )
         assert span.operationName == "" and "status.code" not in tags and "error" not in tags
+        assert tags.get("db.instance") == (None if pod == "web-0" else "db_003")
         if parent:
             assert span.parentSpanId == trace_ids.span_signed(parent)[0]
             assert span.references[0].spanId == span.parentSpanId
