@@ -84,6 +84,13 @@ class MarketSystem:
             )
         out = []
         for r, q in zip(records, queries):
+            if r.component not in ANSWER_SPACE.levels[r.level]:
+                raise DatasetError(
+                    f"component {r.component!r} is not a Market {r.level}; expected one of "
+                    f"{', '.join(ANSWER_SPACE.levels[r.level])}",
+                    file=str(record_file),
+                    line=r.row + 2,
+                )
             original = {
                 "timestamp": str(r.timestamp),
                 "level": r.level,

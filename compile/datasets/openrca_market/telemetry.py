@@ -21,6 +21,8 @@ from replaybed.compile.datasets.openrca_market.catalog import DAYS, FILES, SERVI
 from replaybed.compile.errors import DatasetError
 
 DAY_MS = 86_400_000
+# rows may stray a little past their UTC+8 day folder; a unit error (s vs ms) is off by years
+DAY_SLACK_MS = 3_600_000
 METRIC_FILES = (
     "metric_container",
     "metric_mesh",
@@ -58,13 +60,34 @@ def read(base: Path, spans: Sequence[tuple[int, int]]) -> Iterator[Batch]:
                 file=str(telemetry),
             )
     for day in days:
+        lo = day_start(day) * 1000
         for name, rel in FILES.items():
-            yield from _file(telemetry / day / rel, name)
+            yield from _file(
+                telemetry / day / rel, name, (lo - DAY_SLACK_MS, lo + DAY_MS + DAY_SLACK_MS)
+            )
 
 
-def _file(path: Path, name: str) -> Iterator[Batch]:
+def _check_day(path: Path, name: str, batch: pa.RecordBatch, line: np.ndarray, bounds) -> None:
+    """Every row inside its day folder (± DAY_SLACK_MS): catches ms where s belong, and back."""
+    raw = batch.column("timestamp").to_numpy(zero_copy_only=False)
+    unit = 1 if name == "trace_span" else 1000
+    t = raw * unit
+    outside = np.flatnonzero((t < bounds[0]) | (t >= bounds[1]))
+    if len(outside):
+        i = int(outside[0])
+        what = "epoch milliseconds" if unit == 1 else "epoch seconds"
+        raise DatasetError(
+            f"timestamp {int(raw[i])} lies outside the day folder {path.parents[1].name} (UTC+8); "
+            f"expected {what} within that day",
+            file=str(path),
+            line=int(line[i]),
+        )
+
+
+def _file(path: Path, name: str, bounds: tuple[int, int]) -> Iterator[Batch]:
     for first, batch in source.batches(path, name):
         line = np.arange(first + 2, first + 2 + batch.num_rows, dtype=np.int64)
+        _check_day(path, name, batch, line, bounds)
         if name in METRIC_FILES:
             yield from _metrics(path, name, batch, line)
         elif name == "trace_span":

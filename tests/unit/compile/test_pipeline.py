@@ -91,6 +91,16 @@ def _drop_last_row(path):
         csv.writer(fh).writerows(rows[:-1])
 
 
+def _cut_last_row(path):
+    data = path.read_bytes()
+    path.write_bytes(data.rstrip(b"\n")[:-1])  # `132.87\n` -> `132.8`
+
+
+def _append(path, text):
+    with open(path, "ab") as fh:
+        fh.write(text if isinstance(text, bytes) else text.encode())
+
+
 BREAKAGES = {
     "missing day folder": (
         lambda ds: shutil.rmtree(_day(ds, "", "2022_03_21")),
@@ -154,6 +164,49 @@ BREAKAGES = {
         "query.csv",
         "69 query rows, expected 70",
     ),
+    "metric timestamp in ms": (
+        lambda ds: _edit_line(
+            _day(ds, "metric/metric_node.csv"), 5, lambda line: _field(line, 0, lambda v: v + "000")
+        ),
+        "metric_node.csv:5",
+        "expected epoch seconds within that day",
+    ),
+    "span timestamp in seconds": (
+        lambda ds: _edit_line(
+            _day(ds, "trace/trace_span.csv"), 3, lambda line: _field(line, 0, lambda v: v[:-3])
+        ),
+        "trace_span.csv:3",
+        "expected epoch milliseconds within that day",
+    ),
+    "record component not in the dataset": (
+        lambda ds: _edit_line(
+            ds / "Market/cloudbed-1/record.csv",
+            2,
+            lambda line: _field(line, 2, lambda v: "shippingservice-7"),
+        ),
+        "record.csv:2",
+        "is not a Market pod",
+    ),
+    "last row cut short without a newline": (
+        lambda ds: _cut_last_row(_day(ds, "metric/metric_container.csv")),
+        "metric_container.csv:",
+        "does not end with a newline",
+    ),
+    "huge quoted field then a bad row": (
+        lambda ds: _append(
+            _day(ds, "log/log_service.csv"),
+            'x1,1647705601,frontend-0,log_frontend,"'
+            + "y" * 200_000
+            + '"\nx2,abc,frontend-0,l,v\n',
+        ),
+        "log_service.csv:",
+        "column 'timestamp' is 'abc'; expected an integer",
+    ),
+    "invalid utf-8": (
+        lambda ds: _append(_day(ds, "log/log_proxy.csv"), b"x1,1647705601,frontend-0,l,\xff\xfe\n"),
+        "log_proxy.csv:",
+        "invalid UTF-8",
+    ),
     "record outside the days": (
         lambda ds: _edit_line(
             ds / "Market/cloudbed-1/record.csv",
@@ -181,6 +234,20 @@ def test_bad_input_names_file_and_line_and_publishes_nothing(small_copy, tmp_pat
         assert what in result.output
     assert "Traceback" not in result.output
     assert not (store / "refs").exists() or not any((store / "refs").rglob("*"))
+
+
+def test_a_utf8_bom_is_accepted(small_copy, tmp_path):
+    for path in (
+        _day(small_copy, "metric/metric_node.csv"),
+        small_copy / "Market/cloudbed-1/record.csv",
+        small_copy / "Market/cloudbed-1/query.csv",
+    ):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = CliRunner().invoke(
+        cli,
+        ["compile", str(small_copy), "--store", str(tmp_path / "s"), *PICK, "--json"],
+    )
+    assert result.exit_code == 0, result.output
 
 
 def test_conflicting_duplicate_samples_are_refused(small_copy, tmp_path):
