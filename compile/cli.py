@@ -20,12 +20,6 @@ def duration_ms(text: str, what: str) -> int:
     return int(m.group(1)) * _UNIT_MS[m.group(2)]
 
 
-def _format_names() -> str:
-    from replaybed.compile import datasets
-
-    return ", ".join(datasets.formats())
-
-
 @click.command("compile")
 @click.argument("dataset_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option(

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from replaybed.compile.datasets import csv_source
 from replaybed.compile.datasets.base import Batch, LogBatch, MetricBatch, SpanBatch
 from replaybed.compile.datasets.openrca_market import source
 from replaybed.compile.datasets.openrca_market.catalog import DAYS, FILES, SERVICE_KPIS, day_start
@@ -86,7 +87,7 @@ def _check_day(path: Path, name: str, batch: pa.RecordBatch, line: np.ndarray, b
 
 def _file(path: Path, name: str, bounds: tuple[int, int]) -> Iterator[Batch]:
     for first, batch in source.batches(path, name):
-        line = np.arange(first + 2, first + 2 + batch.num_rows, dtype=np.int64)
+        line = csv_source.lines_of(first, batch)
         _check_day(path, name, batch, line, bounds)
         if name in METRIC_FILES:
             yield from _metrics(path, name, batch, line)
