@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replaybed.compile import datasets, mapping_doc
 from replaybed.compile.datasets.openrca_market import metric_names
 from replaybed.compile.datasets.openrca_market.format import FORMAT
 
@@ -65,10 +63,3 @@ def test_aiopslab_reads_container_metrics_back_as_openrca_ids():
         metric_names.container("node-1.a-0", "container_memory_rss", "n").name
         == "container_memory_rss"
     )
-
-
-def test_the_docs_are_generated_from_the_code():
-    folder = Path(__file__).resolve().parents[3] / "docs" / "metric-mapping"
-    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(datasets.formats())
-    for name, fmt in datasets.formats().items():
-        assert (folder / f"{name}.md").read_text() == mapping_doc.render(fmt), name
