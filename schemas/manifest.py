@@ -36,7 +36,8 @@ MINUTE_MS = 60_000
 _TZ = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
 
 
-SIGNALS = ("metrics", "traces", "logs")
+# a signal is what a part kind carries: the same three words
+SIGNALS = media_types.PART_KINDS
 
 
 def tzinfo(tz: str) -> timezone:
@@ -80,14 +81,14 @@ class Fault:
     @classmethod
     def from_dict(cls, obj: Any, where: str) -> Fault:
         obj = _object(Fault, obj, where)
-        analysis = obj.get("analysis")
+        analysis = obj["analysis"]
         return _build(
             cls,
             {
                 **obj,
-                "accepted": tuple(obj.get("accepted", ())),
+                "accepted": tuple(obj["accepted"]),
                 "analysis": None if analysis is None else _build(Analysis, analysis, where),
-                "original": dict(obj.get("original", {})),
+                "original": dict(obj["original"]),
             },
             where,
         )
@@ -103,7 +104,7 @@ class AnswerSpace:
     @classmethod
     def from_dict(cls, obj: Any, where: str) -> AnswerSpace:
         obj = _object(AnswerSpace, obj, where)
-        levels = obj.get("levels", {})
+        levels = obj["levels"]
         if not isinstance(levels, dict):
             raise SchemaError(f"{where}: answer_space.levels must be an object")
         return _build(
@@ -111,7 +112,7 @@ class AnswerSpace:
             {
                 **obj,
                 "levels": {str(k): tuple(v) for k, v in levels.items()},
-                "reasons": tuple(obj.get("reasons", ())),
+                "reasons": tuple(obj["reasons"]),
             },
             where,
         )

@@ -148,6 +148,10 @@ def test_schema_2_fields_round_trip_and_are_required():
         with pytest.raises(SchemaError, match=f"missing field '{key}'"):
             Manifest.from_dict(obj)
     obj = json.loads(data)
+    del obj["fault"]["accepted"]
+    with pytest.raises(SchemaError, match="missing field 'accepted'"):
+        Manifest.from_dict(obj)
+    obj = json.loads(data)
     obj["fault"]["analysis"]["bogus"] = 1
     with pytest.raises(SchemaError, match=r"unknown Analysis field\(s\) \['bogus'\]"):
         Manifest.from_dict(obj)
