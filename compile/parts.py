@@ -23,7 +23,6 @@ from replaybed.schemas.manifest import PartRef
 
 MAX_SAMPLES = 10_000
 MINUTE_MS = 60_000
-_LOW64 = (1 << 64) - 1
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ def _traces(
         )
     idx.span_t = np.asarray(cols["start_us"], dtype=np.int64) // 1000
     idx.span_trace = np.asarray(
-        [trace_ids.jaeger_id(t, trace_ids.TRACE_BITS)[0] & _LOW64 for t in cols["trace_id"]],
+        [trace_ids.low64(t) for t in cols["trace_id"]],
         dtype=np.uint64,
     )
     return _part("traces", frames, start=start, end=end, count=table.num_rows)

@@ -87,3 +87,15 @@ def test_mapped_ids_travel_as_tags_and_kept_ids_do_not():
     )
     assert root.startTime == 1_614_787_199_628_000 and frame.t0 == 1_614_787_199_628
     assert frame.end == 1_614_787_199_630  # the child: 629 ms + 5 µs, rounded up to whole ms
+
+
+@pytest.mark.parametrize("text", IDS + ["0" * 32, "f" * 32, "+abc", "0xab", "a_b", " ab"])
+def test_the_fast_paths_agree_with_the_rule(text):
+    v, mapped = trace_ids.jaeger_id(text, 128)
+    high, low, mapped2 = trace_ids.trace_halves(text)
+    assert ((high % (1 << 64)) << 64 | (low % (1 << 64)), mapped2) == (v, mapped)
+    assert trace_ids.low64(text) == v & ((1 << 64) - 1)
+    s, smapped = trace_ids.jaeger_id(text, 64)
+    assert trace_ids.span_signed(text) == (s - (1 << 64) if s >= 1 << 63 else s, smapped)
+    # signs, spaces, underscores and 0x are not hex digits here, whatever int() accepts
+    assert mapped == (text != text.lower() or len(text) != 32 or not text.isalnum() or "x" in text)
