@@ -4,7 +4,7 @@ Per system of the dataset's format: pick the scenarios, read every file their wi
 (spilling normalised rows to hour buckets), build each needed chunk's parts, store them, then
 publish every scenario (parts are all stored before the first manifest, and a ref moves only
 after its manifest is stored, so a killed compile never leaves a scenario half-visible and a
-re-run completes it). Storing happens in `_store_parts` and `_publish` only.
+re-run completes it). Every store write goes through `BundleWriter`.
 """
 
 from __future__ import annotations
@@ -77,11 +77,10 @@ def plan(req: CompileRequest, system: System) -> list[Scenario]:
 
 def compile_system(
     req: CompileRequest,
-    store: Store,
+    writer: BundleWriter,
     *,
     fmt: DatasetFormat,
     system: System,
-    summary: CompileSummary,
     progress: Progress | None = None,
 ) -> None:
     info = system.info
@@ -110,58 +109,66 @@ def compile_system(
             tables = {signal: spill.load(signal, hour) for signal in ("metrics", "traces", "logs")}
             for c in (c for c in needed if c // HOUR_MS == hour):
                 chunk_parts, idx = parts.build(ctx, tables, c, c + req.chunk_ms)
-                idx.parts = _store_parts(store, chunk_parts, level=req.level, summary=summary)
+                idx.parts = writer.parts(chunk_parts)
                 built[c] = idx
             if progress:
                 progress("hour", hour)
     facts = manifests.SystemFacts(info, system.topology(), system.service_of, series, req.chunk_ms)
     for sc in chosen:
-        _publish(store, manifests.build(sc, facts, built), summary)
+        writer.publish(manifests.build(sc, facts, built))
 
 
-def _store_parts(
-    store: Store, built: list[parts.BuiltPart], *, level: int, summary: CompileSummary
-) -> list[PartRef]:
-    """Store one chunk's parts; their refs keep dataset times (manifests make them relative)."""
-    refs = []
-    for p in built:
-        stored = bundle.put_part(store, p.raw, level)
-        refs.append(
-            PartRef(
-                p.kind,
-                media_types.for_kind(p.kind),
-                stored.digest,
-                stored.size,
-                stored.raw_size,
-                p.start_ms,
-                p.end_ms,
-                p.count,
-                p.pod,
+class BundleWriter:
+    """Every store write of a compile: one chunk's parts, then each scenario's manifest and ref.
+
+    The one place to change for another store layout (e.g. packs): parts are written before any
+    manifest that reaches them, and `bundle.publish` moves a ref only after its manifest exists.
+    """
+
+    def __init__(self, store: Store, *, level: int, summary: CompileSummary):
+        self.store, self.level, self.summary = store, level, summary
+
+    def parts(self, built: list[parts.BuiltPart]) -> list[PartRef]:
+        """Store one chunk's parts; their refs keep dataset times (manifests make them relative)."""
+        refs = []
+        for p in built:
+            stored = bundle.put_part(self.store, p.raw, self.level)
+            refs.append(
+                PartRef(
+                    p.kind,
+                    media_types.for_kind(p.kind),
+                    stored.digest,
+                    stored.size,
+                    stored.raw_size,
+                    p.start_ms,
+                    p.end_ms,
+                    p.count,
+                    p.pod,
+                )
             )
+            self.summary.parts += 1
+            self.summary.raw_bytes += stored.raw_size
+            self.summary.stored_bytes += stored.size
+            self.summary.new_parts += int(stored.created)
+        return refs
+
+    def publish(self, manifest: Manifest) -> None:
+        digest, changed = bundle.publish(self.store, manifest)
+        summary = self.summary
+        summary.refs_changed += int(changed)
+        summary.referenced_bytes += sum(p.size for p in manifest.parts)
+        for name, n in manifest.unknown_names.items():
+            summary.unknown_names[name] = summary.unknown_names.get(name, 0) + n
+        summary.scenarios.append(
+            {
+                "id": str(manifest.id),
+                "digest": digest,
+                "changed": changed,
+                "fault_free": manifest.fault_free,
+                "parts": len(manifest.parts),
+                "counts": vars(manifest.counts) | {},
+            }
         )
-        summary.parts += 1
-        summary.raw_bytes += stored.raw_size
-        summary.stored_bytes += stored.size
-        summary.new_parts += int(stored.created)
-    return refs
-
-
-def _publish(store: Store, manifest: Manifest, summary: CompileSummary) -> None:
-    digest, changed = bundle.publish(store, manifest)
-    summary.refs_changed += int(changed)
-    summary.referenced_bytes += sum(p.size for p in manifest.parts)
-    for name, n in manifest.unknown_names.items():
-        summary.unknown_names[name] = summary.unknown_names.get(name, 0) + n
-    summary.scenarios.append(
-        {
-            "id": str(manifest.id),
-            "digest": digest,
-            "changed": changed,
-            "fault_free": manifest.fault_free,
-            "parts": len(manifest.parts),
-            "counts": vars(manifest.counts) | {},
-        }
-    )
 
 
 def resolve_format(req: CompileRequest) -> DatasetFormat:
@@ -192,7 +199,8 @@ def run(req: CompileRequest, store: Store, progress: Progress | None = None) -> 
         )
     opened = [fmt.open(req.dataset_dir, name) for name in systems]  # all checked before any work
     summary = CompileSummary(format=fmt.name)
+    writer = BundleWriter(store, level=req.level, summary=summary)
     for system in opened:
-        compile_system(req, store, fmt=fmt, system=system, summary=summary, progress=progress)
+        compile_system(req, writer, fmt=fmt, system=system, progress=progress)
     summary.seconds = time.monotonic() - began
     return summary
