@@ -368,3 +368,13 @@ def test_nothing_past_the_seam_imports_a_format_package():
                     and len(parts) > 3
                     and parts[3] in formats
                 ), f"{path.name} imports {name}"
+
+
+def test_synth_dispatches_to_the_formats_generator(tmp_path):
+    out = CliRunner().invoke(cli, ["synth", "--format", "openrca-market", "--help"])
+    assert out.exit_code == 0 and "--scale" in out.output and "--system" in out.output
+    assert "synth --format openrca-market" in out.output
+    bad = CliRunner().invoke(
+        cli, ["synth", str(tmp_path / "o"), "--format", "openrca-market", "--scale", "huge"]
+    )
+    assert bad.exit_code != 0 and "huge" in bad.output
