@@ -80,7 +80,7 @@ class Case:
     fault: Fault
     query: Query | None
     file: str  # where the record was read, for errors
-    line: int
+    line: int | None  # None when the record file has no lines to name (e.g. a JSON list)
 
 
 @dataclass(frozen=True)
