@@ -84,10 +84,13 @@ def loads(data: bytes | str, where: str = "problems.json") -> ProblemSet:
                 f"{where}: environments[{key!r}] holds content whose key is "
                 f"{environments[key].key!r}; the file was edited: regenerate it"
             )
-    systems = {
-        key: SystemAnswers.from_dict(s, f"{where}: systems[{key!r}]")
-        for key, s in obj["systems"].items()
-    }
+    systems = {}
+    for key, entry in obj["systems"].items():
+        systems[key] = SystemAnswers.from_dict(entry, f"{where}: systems[{key!r}]")
+        if systems[key].key != key:
+            raise DeployConfigError(
+                f"{where}: systems[{key!r}] describes {systems[key].key!r}; regenerate the file"
+            )
     problems = tuple(
         Problem.from_dict(p, f"{where}: problems[{i}]") for i, p in enumerate(obj["problems"])
     )

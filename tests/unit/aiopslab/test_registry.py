@@ -68,6 +68,10 @@ def test_an_edited_environment_is_refused():
     env["nodes"] = ["node-9"]
     with pytest.raises(DeployConfigError, match="the file was edited: regenerate it"):
         registry.loads(json.dumps(obj), "p.json")
+    obj = json.loads(_doc())
+    obj["systems"]["openrca-bank/bank"]["system"] = "bank-2"
+    with pytest.raises(DeployConfigError, match="describes 'openrca-bank/bank-2'; regenerate"):
+        registry.loads(json.dumps(obj), "p.json")
 
 
 def test_read_missing_file_is_a_clear_error(tmp_path):
