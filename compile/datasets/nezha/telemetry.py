@@ -116,7 +116,7 @@ def read(days: Sequence[Day], spans_ms: Sequence[tuple[int, int]]) -> Iterator[B
                 if kind == "trace":
                     yield from _spans(path, (lo, hi), seen)
                 else:
-                    yield from _logs(path, (lo, hi), seen)
+                    yield from _logs(day, path, (lo, hi), seen)
 
 
 def _where(path: Path, line: np.ndarray, i: int) -> dict:
@@ -171,6 +171,8 @@ def metric_batches(day: Day, path: Path) -> Iterator[MetricBatch]:
     values = FRONT_VALUES if front else POD_METRIC_VALUES
     pod = None if front else path.name[: -len(METRIC_SUFFIX)]
     check = (day.date, pod) not in errata.TIMESTAMP_NOT_CHECKED
+    if (day.date, pod) in errata.NO_FINAL_NEWLINE:
+        kind = "pod_metric_unterminated"
     for first, batch in source.batches(path, kind):
         line = csv_source.lines_of(first, batch)
         entity = batch.column("ServiceName" if front else "PodName")
@@ -306,15 +308,18 @@ def _new_spans(path: Path, batch: pa.RecordBatch, line: np.ndarray, seen: Seen) 
 # ---- logs --------------------------------------------------------------------------------
 
 
-def log_time_ns(stamp: str, unix_nano: int) -> int | None:
-    """The row's instant: `TimeUnixNano` when it is the same instant as `Timestamp`; the
-    `Timestamp` (UTC, zone optional) when `TimeUnixNano` is Go's zero time; else None."""
+def log_time_ns(stamp: str, unix_nano: int, *, damaged: bool = False) -> int | None:
+    """The row's instant: `TimeUnixNano` when it is the same instant as `Timestamp` (every row
+    but a few dozen); `Timestamp` (UTC, zone optional) when `TimeUnixNano` is Go's zero time;
+    `Timestamp` on a row of `errata.LOG_TIME_DAMAGED` (`damaged`); else None."""
     if unix_nano == GO_ZERO_UNIX_NANO:
         return clock.rfc3339_ns(stamp, zone_required=False)
-    return unix_nano if clock.rfc3339_ns(stamp) == unix_nano else None
+    t = clock.rfc3339_ns(stamp)
+    return t if t == unix_nano or (damaged and t is not None) else None
 
 
-def _logs(path: Path, bounds: tuple[int, int], seen: Seen) -> Iterator[LogBatch]:
+def _logs(day: Day, path: Path, bounds: tuple[int, int], seen: Seen) -> Iterator[LogBatch]:
+    damaged = errata.LOG_TIME_DAMAGED.get((day.date, path.name), frozenset())
     for first, batch in source.batches(path, "log"):
         line = csv_source.lines_of(first, batch)
         _check_ids(
@@ -333,11 +338,16 @@ def _logs(path: Path, bounds: tuple[int, int], seen: Seen) -> Iterator[LogBatch]
         texts: list[str] = []
         keep = np.ones(n, bool)
         for i in range(n):
-            t = log_time_ns(stamps[i], unix_nano[i])
+            t = log_time_ns(stamps[i], unix_nano[i], damaged=int(line[i]) in damaged)
             if t is None:
+                what = (
+                    "Go's zero time, and Timestamp is not a time either"
+                    if unix_nano[i] == GO_ZERO_UNIX_NANO
+                    else "not the instant of Timestamp"
+                )
                 raise DatasetError(
-                    f"TimeUnixNano {unix_nano[i]} is not the instant of Timestamp {stamps[i]!r}; "
-                    "expected epoch nanoseconds equal to Timestamp (RFC 3339, UTC)",
+                    f"TimeUnixNano {unix_nano[i]} is {what} ({stamps[i]!r}); expected epoch "
+                    "nanoseconds equal to Timestamp (RFC 3339, UTC)",
                     **_where(path, line, i),
                 )
             t_ns[i] = t
