@@ -22,7 +22,10 @@ def line_of(record: str) -> tuple[str | None, str]:
     try:
         obj = json.loads(record)
     except ValueError as exc:
-        return None, f"not a Docker json-file record ({exc})"
+        return (
+            None,
+            f"not a Docker json-file record ({exc}); expected a JSON object with log, stream, time",
+        )
     if not isinstance(obj, dict) or set(obj) != KEYS:
         found = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
         return (
