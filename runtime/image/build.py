@@ -120,13 +120,13 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def build(out: Path, name: str, epoch: int) -> dict:
+def build(out: Path, name: str, epoch: int, cache: Path) -> dict:
     version = rootfs.project(REPO)["version"]
     staging = out / "staging"
-    debs = debian.fetch(PACKAGES, out / "cache" / "debs")
+    debs = debian.fetch(PACKAGES, cache / "debs")
     staged = _fresh(staging / "debian")
     debian.unpack(debs, staged)
-    wheels = download_wheels(HERE / "requirements.txt", out / "cache" / "wheels")
+    wheels = download_wheels(HERE / "requirements.txt", cache / "wheels")
     site = _fresh(staging / "site")
     rootfs.unpack_wheels(wheels, site)
     deps = rootfs.wheel_tree(site)
@@ -263,13 +263,17 @@ def main(argv: list[str] | None = None) -> int:
     version = rootfs.project(REPO)["version"]
     parser = argparse.ArgumentParser(prog="build-image", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "build" / "image")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="downloaded packages (default: OUT/cache)"
+    )
     parser.add_argument("--name", default=default_name(version), help="image reference to record")
     parser.add_argument("--load", choices=("auto", "yes", "no"), default="auto")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
     try:
-        summary = build(args.out.resolve(), args.name, epoch)
+        out = args.out.resolve()
+        summary = build(out, args.name, epoch, (args.cache or out / "cache").resolve())
     except (debian.DebianError, rootfs.RootfsError) as exc:
         print(f"build-image: {exc}", file=sys.stderr)
         return 1
