@@ -26,4 +26,4 @@ if [ ! -x "$PY" ]; then
     PY=build/image/tools/bin/python
     [ -x "$PY" ] || python3 -m venv build/image/tools
 fi
-exec "$PY" runtime/image/build.py "$@"
+exec "$PY" runtime/image/assemble.py "$@"

@@ -49,7 +49,12 @@ def _apt(*args: str, cwd: Path | None = None) -> str:
     if done.returncode != 0:
         raise DebianError(
             f"`{' '.join(cmd)}` failed ({done.returncode}): {done.stderr.strip()[-2000:]}"
-            + ("\n(run `apt-get update` first?)" if "Unable to locate" in done.stderr else "")
+            # a stale index names versions the mirror no longer has (404) or none at all
+            + (
+                "\n(run `apt-get update` first?)"
+                if re.search(r"Unable to locate|404", done.stderr)
+                else ""
+            )
         )
     return done.stdout
 

@@ -13,7 +13,6 @@ every timestamp is SOURCE_DATE_EPOCH (default 0). The inputs are written next to
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -292,10 +291,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{lr['unpacked'] / 1e6:6.1f} MB  {lr['files']:5d} files  {lr['digest'][:19]}"
         )
     return 0
-
-
-def digest_of(path: Path) -> str:
-    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 if __name__ == "__main__":
