@@ -1,13 +1,14 @@
-"""Build the thin runtime image from Debian bookworm packages: an OCI archive, no registry, no daemon.
+"""Build replaybed's images from Debian bookworm packages: OCI archives, no registry, no daemon.
 
-    runtime/build-image.sh [--out DIR] [--name REF] [--load auto|yes|no]
+    runtime/build-image.sh [--variant runtime|compile] [--out DIR] [--name REF] [--load auto|yes|no]
 
-Inputs: the Debian packages in PACKAGES at the versions apt's index names (downloaded and
-SHA256-checked), the wheels pinned with hashes in runtime/image/requirements.txt, and this
-checkout's replaybed sources. Same inputs, same image digest: everything below is ordered, and
-every timestamp is SOURCE_DATE_EPOCH (default 0). The inputs are written next to the archive
-(`<name>.inputs.json`). With `--load` the archive is also put into the local container storage
-(buildah/podman; `STORAGE_DRIVER=vfs` where overlay is unavailable) or a running Docker engine.
+Inputs: the variant's Debian packages (variants.py) at the versions apt's index names
+(downloaded and SHA256-checked), the wheels pinned with hashes in its requirements file, and
+this checkout's replaybed sources. Same inputs, same image digest: everything below is ordered,
+and every timestamp is SOURCE_DATE_EPOCH (default 0). The inputs are written next to the
+archive (`<archive>.inputs.json`). With `--load` the archive is also put into the local container
+storage (buildah/podman; `STORAGE_DRIVER=vfs` where overlay is unavailable) or a running Docker
+engine.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,25 +27,10 @@ import debian
 import modules
 import oci
 import rootfs
+from variants import RUNTIME, VARIANTS, Variant
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-# the runtime's whole Debian footprint; every shared library an ELF file in the image needs must
-# come from one of these (the build fails otherwise)
-PACKAGES = [
-    "python3.11-minimal",  # /usr/bin/python3.11 (libpython linked in) and the core stdlib
-    "libpython3.11-minimal",  # the core standard library
-    "libpython3.11-stdlib",  # the rest of the standard library and its extension modules
-    "libc6",
-    "zlib1g",  # python3.11, zlib
-    "libexpat1",  # python3.11 (pyexpat is built in)
-    "libssl3",  # _ssl, _hashlib: https locators, sha256
-    "libgcc-s1",  # cramjam (Rust unwinding)
-    "gcc-12-base",  # holds libgcc-s1's copyright (its doc folder links there)
-    "libuuid1",  # _uuid
-    "ca-certificates",  # the CA bundle for https
-    "coreutils",  # /usr/bin/test only, for exec readiness probes
-]
 IMAGE_CONFIG = {
     "User": f"{rootfs.UID}:{rootfs.UID}",
     "Env": [
@@ -54,14 +41,17 @@ IMAGE_CONFIG = {
         "PYTHONUNBUFFERED=1",
         f"SSL_CERT_FILE=/{rootfs.CA_BUNDLE}",
     ],
-    "Entrypoint": ["replaybed", "run"],
     "WorkingDir": "/tmp",
 }
+# what pip on bookworm (glibc 2.36) would accept, whatever the build machine runs
+PLATFORMS = [f"--platform=manylinux_2_{v}_x86_64" for v in range(36, 16, -1)] + [
+    "--platform=manylinux2014_x86_64"
+]
 
 
 def default_name(version: str) -> str:
     """The reference `replaybed deploy up` uses by default (k8s/spec.py DEFAULT_IMAGE)."""
-    return f"ghcr.io/replaybed/replaybed-runtime:{version}"
+    return RUNTIME.default_name(version)
 
 
 def download_wheels(requirements: Path, into: Path) -> list[Path]:
@@ -77,7 +67,7 @@ def download_wheels(requirements: Path, into: Path) -> list[Path]:
         "--require-hashes",
         "--only-binary=:all:",
         # the image's interpreter and libc, whatever the build machine runs
-        "--platform=manylinux_2_28_x86_64",
+        *PLATFORMS,
         "--python-version=3.11",
         "--implementation=cp",
         "--abi=cp311",
@@ -96,7 +86,8 @@ def download_wheels(requirements: Path, into: Path) -> list[Path]:
     ]
     wheels = []
     for pin in pins:
-        found = sorted(into.glob(f"{pin}-*.whl"))
+        # wheel file names spell the project name normalised (PEP 427: python-dateutil -> python_dateutil)
+        found = sorted(into.glob(f"{re.sub(r'[-_.]+', '_', pin)}-*.whl"))
         if len(found) != 1:
             raise SystemExit(f"build-image: expected one {pin} wheel in {into}, found {found}")
         wheels.append(found[0])
@@ -104,12 +95,16 @@ def download_wheels(requirements: Path, into: Path) -> list[Path]:
 
 
 def module_names(files: list[str]) -> list[str]:
-    """`a/b/__init__.py` -> `a.b`, `a/c.py` -> `a.c`."""
+    """`a/b/__init__.py` -> `a.b`, `a/c.py` -> `a.c`, for modules inside regular packages (a `.py`
+    in a folder without `__init__.py` — test data, templates — is not importable by that name)."""
+    packages = {rel.rsplit("/", 1)[0] for rel in files if rel.endswith("/__init__.py")}
     out = []
     for rel in files:
-        if rel.endswith(".py"):
-            name = rel.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
-            out.append(name)
+        folders = rel.split("/")[:-1]
+        if rel.endswith(".py") and all(
+            "/".join(folders[: i + 1]) in packages for i in range(len(folders))
+        ):
+            out.append(rel.removesuffix(".py").replace("/", ".").removesuffix(".__init__"))
     return sorted(out)
 
 
@@ -119,17 +114,17 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def build(out: Path, name: str, epoch: int, cache: Path) -> dict:
+def build(out: Path, name: str, epoch: int, cache: Path, variant: Variant = RUNTIME) -> dict:
     version = rootfs.project(REPO)["version"]
-    staging = out / "staging"
-    debs = debian.fetch(PACKAGES, cache / "debs")
+    staging = out / "staging" / variant.name
+    debs = debian.fetch(list(variant.packages), cache / "debs")
     staged = _fresh(staging / "debian")
     debian.unpack(debs, staged)
-    wheels = download_wheels(HERE / "requirements.txt", cache / "wheels")
+    wheels = download_wheels(HERE / variant.requirements, cache / "wheels")
     site = _fresh(staging / "site")
     rootfs.unpack_wheels(wheels, site)
     deps = rootfs.wheel_tree(site)
-    app = rootfs.replaybed_tree(REPO)
+    app = rootfs.replaybed_tree(REPO, variant.layers, variant.stubs)
 
     # the walk sees the packages where the image has them: wheels plus replaybed's files
     walk_site = _fresh(staging / "walk-site")
@@ -140,7 +135,14 @@ def build(out: Path, name: str, epoch: int, cache: Path) -> dict:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(entry.content())
     shipped = [p.relative_to(walk_site).as_posix() for p in walk_site.rglob("*.py")]
-    stdlib = modules.walk(staged, rootfs.STDLIB, walk_site, module_names(shipped))
+    stdlib = modules.walk(
+        staged,
+        rootfs.STDLIB,
+        walk_site,
+        module_names(shipped),
+        excluded=variant.excluded,
+        absent=variant.absent,
+    )
 
     # bytecode: the standard library without sources, the packages beside theirs
     pyc = _fresh(staging / "pyc")
@@ -164,24 +166,26 @@ def build(out: Path, name: str, epoch: int, cache: Path) -> dict:
     for so in extensions:
         rel = so.relative_to(lib).as_posix()
         debian_entries.append(oci.Entry(f"{rootfs.STDLIB}/{rel}", "file", 0o644, source=so))
-    elves = [staged / "usr/bin/python3.11", staged / "usr/bin/test", *extensions]
+    elves = [staged / "usr/bin/python3.11", *(staged / t for t in variant.tools), *extensions]
     elves += [e.source for e in deps.entries if e.source and e.source.suffix == ".so"]
     libs = rootfs.shared_libraries(staged, elves)
-    debian_entries += rootfs.base_entries(staged)
+    debian_entries += rootfs.base_entries(staged, variant.tools, variant.links)
     debian_entries += rootfs.library_entries(staged, libs)
     debian_entries += rootfs.copyright_entries(staged, [d.name for d in debs])
 
+    level = variant.gzip_level
     layers = [
-        oci.layer("debian", debian_entries, epoch),
-        oci.layer("python-packages", deps.entries + tree_pyc["deps"], epoch),
-        oci.layer("replaybed", app.entries + tree_pyc["app"], epoch),
+        oci.layer("debian", debian_entries, epoch, level),
+        oci.layer("python-packages", deps.entries + tree_pyc["deps"], epoch, level),
+        oci.layer("replaybed", app.entries + tree_pyc["app"], epoch, level),
     ]
     config = {
         **IMAGE_CONFIG,
+        "Entrypoint": list(variant.entrypoint),
         "Labels": {
-            "org.opencontainers.image.title": "replaybed-runtime",
+            "org.opencontainers.image.title": variant.image.rsplit("/", 1)[1],
             "org.opencontainers.image.version": version,
-            "org.opencontainers.image.description": "replaybed run metrics|traces|logs",
+            "org.opencontainers.image.description": variant.title,
         },
     }
     img = oci.image(
@@ -190,11 +194,12 @@ def build(out: Path, name: str, epoch: int, cache: Path) -> dict:
         created=epoch,
         image_name=name,
         annotations={
-            "org.opencontainers.image.title": "replaybed-runtime",
+            "org.opencontainers.image.title": variant.image.rsplit("/", 1)[1],
             "org.opencontainers.image.version": version,
         },
     )
-    archive = out / f"replaybed-runtime-{version}.oci.tar"
+    stem = f"{variant.image.rsplit('/', 1)[1]}-{version}"
+    archive = out / f"{stem}.oci.tar"
     archive.write_bytes(oci.archive(img, epoch))
     inputs = {
         "image": name,
@@ -207,11 +212,10 @@ def build(out: Path, name: str, epoch: int, cache: Path) -> dict:
         "replaybed": {"version": version, "layer_diff_id": layers[-1].tar.digest},
         "stdlib_modules": len(stdlib.sources),
         "extension_modules": sorted(stdlib.extensions),
+        "unwalked_namespace_packages": list(stdlib.namespaces),
         "shared_libraries": sorted(libs),
     }
-    (out / f"replaybed-runtime-{version}.inputs.json").write_text(
-        json.dumps(inputs, indent=2) + "\n"
-    )
+    (out / f"{stem}.inputs.json").write_text(json.dumps(inputs, indent=2) + "\n")
     return {
         "archive": str(archive),
         "image": name,
@@ -265,18 +269,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache", type=Path, default=None, help="downloaded packages (default: OUT/cache)"
     )
-    parser.add_argument("--name", default=default_name(version), help="image reference to record")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="runtime")
+    parser.add_argument("--name", default=None, help="image reference to record")
     parser.add_argument("--load", choices=("auto", "yes", "no"), default="auto")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
     try:
         out = args.out.resolve()
-        summary = build(out, args.name, epoch, (args.cache or out / "cache").resolve())
+        variant = VARIANTS[args.variant]
+        name = args.name or variant.default_name(version)
+        summary = build(out, name, epoch, (args.cache or out / "cache").resolve(), variant)
     except (debian.DebianError, rootfs.RootfsError) as exc:
         print(f"build-image: {exc}", file=sys.stderr)
         return 1
-    summary["loaded"] = load(Path(summary["archive"]), args.name, args.load)
+    summary["loaded"] = load(Path(summary["archive"]), summary["image"], args.load)
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0

@@ -30,14 +30,20 @@ EXCLUDED: dict[str, str] = {
     "asyncio": "no event loop in replaybed; reached via unittest only",
     "multiprocessing": "no process pools in replaybed (thread pools only)",
     "concurrent.futures.process": "ProcessPoolExecutor; replaybed uses ThreadPoolExecutor",
-    "statistics": "reached from random's self-test only; pulls fractions and decimal (libmpdec)",
+    "statistics": "reached from random's self-test only; pulls fractions and decimal",
     "bz2": "optional in shutil, zipfile and tarfile (try/except ImportError); would need libbz2",
     "lzma": "optional in shutil, zipfile and tarfile (try/except ImportError); would need liblzma",
     # CJK multibyte codec tables (~1 MB): encodings reports a missing one as an unknown encoding
     "_multibytecodec": "CJK codecs",
     **{f"_codecs_{x}": "CJK codec tables" for x in ("cn", "hk", "iso2022", "jp", "kr", "tw")},
 }
-# never shipped: the heavy libraries replaybed's runtime must not import, and Debian's hooks
+# what no non-interactive program needs: the compile image stops here too (but for pydoc)
+INTERACTIVE = frozenset(
+    {"pydoc", "doctest", "unittest", "test", "pdb", "bdb", "readline", "rlcompleter"}
+)
+# Debian's optional start-up hooks, never shipped
+HOOKS = ("sitecustomize", "usercustomize", "apport_python_hook")
+# never shipped in the runtime image: the heavy libraries replaybed's runtime must not import
 ABSENT = (
     "pyarrow",
     "numpy",
@@ -48,24 +54,37 @@ ABSENT = (
     "thrift",
     "google",
     "yaml",
-    "sitecustomize",
-    "usercustomize",
-    "apport_python_hook",
+    *HOOKS,
 )
 ALWAYS = ("site", "runpy", "encodings")
+# imports by a computed name, which no walk can see: module -> what it imports that way
+DYNAMIC = {"sysconfig": ("_sysconfigdata__x86_64-linux-gnu",)}
 
 _WALK = """
 import json, modulefinder, pkgutil, sys
 req = json.load(sys.stdin)
-finder = modulefinder.ModuleFinder(path=req["path"], excludes=req["excludes"])
+class Finder(modulefinder.ModuleFinder):
+    namespaces = set()
+    def find_module(self, name, path, parent=None):
+        try:
+            return super().find_module(name, path, parent)
+        except AttributeError:  # a namespace package (no loader): modulefinder cannot enter it
+            self.namespaces.add(((parent.__name__ + ".") if parent else "") + name)
+            raise ImportError(name)
+finder = Finder(path=req["path"], excludes=req["excludes"])
 entries = list(req["entries"])
 import encodings
 entries += ["encodings." + m.name for m in pkgutil.iter_modules(encodings.__path__)]
 for name in entries:
     finder.import_hook(name)
+for trigger, names in req["dynamic"].items():
+    if trigger in finder.modules:
+        for name in names:
+            finder.import_hook(name)
 json.dump({
     "modules": {n: [m.__file__, bool(m.__path__)] for n, m in finder.modules.items() if m.__file__},
     "builtin": sorted(sys.builtin_module_names),
+    "namespaces": sorted(finder.namespaces),
 }, sys.stdout)
 """
 
@@ -75,18 +94,29 @@ class Stdlib:
     sources: dict[str, Path]  # module -> its .py in the unpacked tree (packages: __init__.py)
     extensions: dict[str, Path]  # module -> its lib-dynload .so
     builtin: tuple[str, ...]
+    namespaces: tuple[str, ...]  # namespace packages the walk could not enter
 
 
-def walk(root: Path, stdlib: str, site: Path, entries: list[str]) -> Stdlib:
-    """The standard-library part of the import closure of `entries` (+ ALWAYS), in the unpacked tree."""
+def walk(
+    root: Path,
+    stdlib: str,
+    site: Path,
+    entries: list[str],
+    *,
+    excluded: dict[str, str],
+    absent: tuple[str, ...],
+) -> Stdlib:
+    """The standard-library part of the import closure of `entries` (+ ALWAYS), in the unpacked
+    tree, stopping at `excluded` and at the packages the image does not ship (`absent`)."""
     lib = root / stdlib.lstrip("/")
     found = run(
         root,
         _WALK,
         {
             "path": [str(lib), str(lib / "lib-dynload"), str(site)],
-            "excludes": [*EXCLUDED, *ABSENT],
+            "excludes": [*excluded, *absent],
             "entries": [*ALWAYS, *entries],
+            "dynamic": DYNAMIC,
         },
     )
     assert isinstance(found, dict)
@@ -97,4 +127,4 @@ def walk(root: Path, stdlib: str, site: Path, entries: list[str]) -> Stdlib:
         if not path.is_relative_to(lib):
             continue  # a shipped package, not the standard library
         (extensions if path.suffix == ".so" else sources)[name] = path
-    return Stdlib(sources, extensions, tuple(found["builtin"]))
+    return Stdlib(sources, extensions, tuple(found["builtin"]), tuple(found["namespaces"]))

@@ -105,10 +105,10 @@ def layer_tar(entries: list[Entry], mtime: int) -> tuple[bytes, int, int]:
     return buf.getvalue(), files, size
 
 
-def layer(name: str, entries: list[Entry], mtime: int) -> Layer:
+def layer(name: str, entries: list[Entry], mtime: int, level: int = 9) -> Layer:
     tar, files, size = layer_tar(entries, mtime)
     # mtime=0 and no file name keep the gzip header, and so the digest, stable
-    return Layer(name, Blob.of(tar), Blob.of(gzip.compress(tar, 9, mtime=0)), files, size)
+    return Layer(name, Blob.of(tar), Blob.of(gzip.compress(tar, level, mtime=0)), files, size)
 
 
 def _json(doc: dict) -> bytes:

@@ -26,10 +26,8 @@ LIBDIR = "usr/lib/x86_64-linux-gnu"
 # where the unpacked packages keep shared libraries (bookworm packages still ship /lib paths)
 LIB_SEARCH = ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu")
 UID = 10001
-# the folders of the distribution that `replaybed run` needs; the others get the same empty
-# stand-ins runtime/Dockerfile gives them (the distribution maps every folder)
-RUNTIME_LAYERS = ("cli", "schemas", "artifacts", "runtime")
-STUB_LAYERS = ("compile", "k8s")
+# what runtime/Dockerfile writes into the folders the runtime image leaves out (the distribution
+# maps every folder, so each needs at least an __init__.py)
 STUB = '"""not in the runtime image"""\n'
 ENTRY_SCRIPT = """#!/usr/bin/python3.11
 import sys
@@ -75,8 +73,8 @@ def project(repo: Path) -> dict:
     return tomllib.loads((repo / "pyproject.toml").read_text())["project"]
 
 
-def replaybed_files(repo: Path) -> dict[str, Path]:
-    """Package-relative path (`replaybed/runtime/cli.py`) -> file, for the runtime layers.
+def replaybed_files(repo: Path, layers: tuple[str, ...]) -> dict[str, Path]:
+    """Package-relative path (`replaybed/runtime/cli.py`) -> file, for the given layer folders.
 
     What setuptools puts in the wheel: every package (a folder with `__init__.py`) under a
     mapped folder, its modules, and the package data pyproject.toml declares.
@@ -86,7 +84,7 @@ def replaybed_files(repo: Path) -> dict[str, Path]:
     ]
     folders = {folder: name for name, folder in _setup_layers(repo).items()}
     out: dict[str, Path] = {}
-    for folder in RUNTIME_LAYERS:
+    for folder in layers:
         top = repo / folder
         for init in sorted(top.rglob("__init__.py")):
             pkg_dir = init.parent
@@ -128,13 +126,11 @@ class PythonTree:
     modules: list[tuple[str, Path]]  # (path inside the image, source on the build machine)
 
 
-def replaybed_tree(repo: Path) -> PythonTree:
+def replaybed_tree(repo: Path, layers: tuple[str, ...], stubs: tuple[str, ...]) -> PythonTree:
     version = project(repo)["version"]
-    files = replaybed_files(repo)
-    for stub in STUB_LAYERS:
-        files.pop(f"replaybed/{stub}/__init__.py", None)
+    files = replaybed_files(repo, layers)
     entries = [_file(f"{DIST}/{rel}", src, 0o644) for rel, src in sorted(files.items())]
-    entries += [_text(f"{DIST}/replaybed/{stub}/__init__.py", STUB) for stub in STUB_LAYERS]
+    entries += [_text(f"{DIST}/replaybed/{stub}/__init__.py", STUB) for stub in stubs]
     info = f"{DIST}/replaybed-{version}.dist-info"
     entries += [
         _text(f"{info}/METADATA", _metadata(repo)),
@@ -151,15 +147,27 @@ def replaybed_tree(repo: Path) -> PythonTree:
 
 
 def unpack_wheels(wheels: list[Path], into: Path) -> None:
-    """A wheel without scripts or data installs by being unzipped (PEP 427)."""
+    """Install wheels by unzipping them (PEP 427). A `.data/purelib|platlib` folder joins the rest;
+    `.data/scripts` (a dependency's command-line tools, e.g. jmespath's jp.py) is left out; any
+    other `.data` folder is refused."""
     for wheel in wheels:
         with zipfile.ZipFile(wheel) as z:
-            for name in z.namelist():
-                if ".data/" in name.split("/", 1)[0] + "/":
+            for info in z.infolist():
+                top, _, rest = info.filename.partition("/")
+                if not top.endswith(".data"):
+                    z.extract(info, into)
+                    continue
+                kind, _, inner = rest.partition("/")
+                if kind == "scripts":
+                    continue
+                if kind not in ("purelib", "platlib"):
                     raise RootfsError(
-                        f"{wheel.name}: has a .data folder, which this build does not install"
+                        f"{wheel.name}: installs {top}/{kind}, which this build does not"
                     )
-            z.extractall(into)
+                if inner and not info.is_dir():
+                    target = into / inner
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(z.read(info))
 
 
 def wheel_tree(site: Path) -> PythonTree:
@@ -226,6 +234,8 @@ def library_entries(staged: Path, libs: dict[str, Path]) -> list[Entry]:
     entries: dict[str, Entry] = {}
     for soname, path in libs.items():
         real = path.resolve()
+        if not real.is_relative_to(staged.resolve()):
+            continue  # vendored in a wheel (found through $ORIGIN): its layer carries it
         real_rel = _image_path(real.relative_to(staged.resolve()).as_posix())
         entries[real_rel] = _file(real_rel, real, 0o755 if soname.startswith("ld-linux") else 0o644)
         link_rel = f"{LIBDIR}/{soname}"
@@ -246,9 +256,13 @@ def ca_bundle(staged: Path) -> bytes:
     return out
 
 
-def base_entries(staged: Path) -> list[Entry]:
-    """Folders, merged-/usr links, users, name service, CA bundle, python3 and test."""
-    return [
+def base_entries(
+    staged: Path, tools: tuple[str, ...], links: tuple[tuple[str, str], ...]
+) -> list[Entry]:
+    """Folders, merged-/usr links, users, name service, CA bundle, python3 and the tools."""
+    extra = [_file(_image_path(t), staged / t, 0o755) for t in tools]
+    extra += [Entry(path, "symlink", target=target) for path, target in links]
+    return extra + [
         Entry("bin", "symlink", target="usr/bin"),
         Entry("lib", "symlink", target="usr/lib"),
         Entry("lib64", "symlink", target="usr/lib64"),
@@ -267,8 +281,6 @@ def base_entries(staged: Path) -> list[Entry]:
         Entry("usr/lib/ssl/certs", "symlink", target="/etc/ssl/certs"),
         _file("usr/bin/python3.11", staged / "usr/bin/python3.11", 0o755),
         Entry("usr/bin/python3", "symlink", target="python3.11"),
-        # readiness probes run `test -f /tmp/ready`: 40 kB, libc only, and not a shell
-        _file("usr/bin/test", staged / "usr/bin/test", 0o755),
     ]
 
 
