@@ -34,11 +34,12 @@ class Built:
         return self.summary["image"]
 
 
-def build(out: Path) -> Built:
+def build(out: Path, variant: str = "runtime") -> Built:
     require("apt-get")
     require("dpkg-deb")
     done = subprocess.run(
-        [str(BUILD), "--out", str(out), "--cache", str(CACHE), "--load", "no", "--json"],
+        [str(BUILD), "--variant", variant, "--out", str(out), "--cache", str(CACHE)]
+        + ["--load", "no", "--json"],
         capture_output=True,
         text=True,
         timeout=900,

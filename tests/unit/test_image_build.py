@@ -26,7 +26,9 @@ import elf  # noqa: E402
 import modules  # noqa: E402
 import oci  # noqa: E402
 import rootfs  # noqa: E402
+import variants  # noqa: E402
 
+from replaybed.k8s.cli import compile_job_command  # noqa: E402
 from replaybed.k8s.spec import DEFAULT_IMAGE  # noqa: E402
 
 
@@ -118,16 +120,28 @@ def test_elf_reading_matches_the_loader(tmp_path):
         elf.dynamic(text)
 
 
-def test_the_default_name_is_what_deploy_uses_and_the_pins_follow_pyproject():
+def _pins(name: str) -> set[str]:
+    text = (ROOT / "runtime/image" / name).read_text()
+    return {line.split("==")[0] for line in text.splitlines() if "==" in line}
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {d.split(">")[0].split("=")[0].split("<")[0].strip() for d in requirements}
+
+
+def test_default_names_are_what_deploy_uses_and_the_pins_follow_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert assemble.default_name(project["version"]) == DEFAULT_IMAGE
-    pinned = {
-        line.split("==")[0]
-        for line in (ROOT / "runtime/image/requirements.txt").read_text().splitlines()
-        if "==" in line
-    }
-    base = {d.split(">")[0].split("=")[0].split("<")[0].strip() for d in project["dependencies"]}
-    assert pinned == base
+    version = project["version"]
+    assert assemble.default_name(version) == DEFAULT_IMAGE
+    compile_job = next(p for p in compile_job_command.params if p.name == "image")
+    assert variants.COMPILE.default_name(version) == compile_job.default
+    base = _names(project["dependencies"])
+    assert _pins("requirements.txt") == base
+    extras = project["optional-dependencies"]
+    # the compile image: base + compile + s3 extras and their dependencies, each pinned
+    assert base | _names(extras["compile"]) | _names(extras["s3"]) <= _pins(
+        "requirements-compile.txt"
+    )
 
 
 def test_module_names_and_every_exclusion_has_a_reason():
@@ -141,7 +155,7 @@ def test_module_names_and_every_exclusion_has_a_reason():
 
 
 def test_replaybed_files_follow_setup_and_package_data():
-    files = rootfs.replaybed_files(ROOT)
+    files = rootfs.replaybed_files(ROOT, variants.RUNTIME.layers)
     assert "replaybed/main.py" in files and "replaybed/runtime/cli.py" in files
     assert "replaybed/schemas/_gen/prometheus_remote.binpb" in files
     assert not any(p.startswith(("replaybed/compile/", "replaybed/k8s/")) for p in files)
