@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Build the thin runtime image from Debian bookworm packages: an OCI archive
-# (build/image/replaybed-runtime-<version>.oci.tar), loaded into the local podman/buildah storage
-# or a running Docker engine when one is present. No registry and no Docker daemon are needed.
-#   runtime/build-image.sh [--out DIR] [--cache DIR] [--name REF] [--load auto|yes|no] [--json]
+# Build the thin runtime image (or, with --variant compile, the compile image) from Debian
+# bookworm packages: an OCI archive (build/image/replaybed-runtime-<version>.oci.tar), loaded into
+# the local podman/buildah storage or a running Docker engine when one is present. No registry
+# and no Docker daemon are needed. See docs/runtime.md.
+#   runtime/build-image.sh [--variant runtime|compile] [--out DIR] [--cache DIR] [--name REF]
+#                          [--load auto|yes|no] [--json]
 # Needs a Debian bookworm (amd64) machine: the packages are the candidates of its apt index.
 # Installs what it needs (buildah to load the image; apt's lists if there are none), like
 # run-tests.sh. STORAGE_DRIVER=vfs makes buildah/podman work where overlay mounts cannot.
