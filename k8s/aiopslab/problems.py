@@ -1,9 +1,10 @@
 """The AIOpsLab problem set of a compiled dataset: three problems per fault scenario and one
 Detection problem per fault-free window, each carrying its ground truth.
 
-Problem ids: `openrca-<cb>-<task>-<name>`, where `<cb>` is `cb1`/`cb2` for `cloudbed-1`/`cloudbed-2`,
-`<task>` is detection|localization|analysis and `<name>` is the scenario name (`017`, the record.csv
-row, or `ff-003` for a fault-free window). Example: `openrca-cb1-localization-017`.
+Problem ids: `openrca-<cb>-<task>-<name>`, where `<cb>` is `cb1`/`cb2` for
+`cloudbed-1`/`cloudbed-2`, `<task>` is detection|localization|analysis and `<name>` is the
+scenario name (`017`, the record.csv row, or `ff-003` for a fault-free window).
+Example: `openrca-cb1-localization-017`.
 
 Answers (`Problem.answers`), per task:
 - detection: `("Yes",)` for a fault scenario, `("No",)` for a fault-free one;
@@ -11,6 +12,11 @@ Answers (`Problem.answers`), per task:
   (`adservice2-0` -> adservice, adservice2-0); a service-level fault accepts only the service (the
   fault hit all of its pods, so one pod is too narrow); a node-level fault accepts only the node;
 - analysis: `(system_level, fault_type)` from `labels.ANALYSIS_LABELS`.
+
+Every problem also carries its scenario's components, copied from the manifest: `nodes`, `services`
+and `pods` (name, service, node). They are the answer space the glue shows the agent (node, service
+and pod names of this namespace, whatever the fault's level) and the names `get_logs` accepts in a
+replayed namespace; nothing in them depends on the dataset, so any format's manifests give them.
 """
 
 from __future__ import annotations
@@ -29,6 +35,15 @@ _CLOUDBED = re.compile(r"^cloudbed-(\d+)$")
 
 
 @dataclass(frozen=True)
+class PodRef:
+    """One pod of the scenario as the agent may name it: its service and node (None if unknown)."""
+
+    name: str
+    service: str
+    node: str | None = None
+
+
+@dataclass(frozen=True)
 class Problem:
     id: str
     scenario: str
@@ -41,6 +56,10 @@ class Problem:
     component: str | None = None
     reason: str | None = None
     fault_time: str | None = None
+    # the scenario's components (from the manifest): the answer space and get_logs' names
+    nodes: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    pods: tuple[PodRef, ...] = ()
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -52,7 +71,9 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["answers"] = list(self.answers)
+        for key in ("answers", "nodes", "services"):
+            d[key] = list(d[key])
+        d["pods"] = [dict(p) for p in d["pods"]]
         return d
 
     @classmethod
@@ -62,8 +83,16 @@ class Problem:
                 f"{where}: a problem must be a JSON object, got {type(obj).__name__}"
             )
         try:
-            return cls(**{**obj, "answers": tuple(obj["answers"])})
-        except (KeyError, TypeError) as exc:
+            return cls(
+                **{
+                    **obj,
+                    "answers": tuple(obj["answers"]),
+                    "nodes": tuple(obj.get("nodes", ())),
+                    "services": tuple(obj.get("services", ())),
+                    "pods": tuple(PodRef(**p) for p in obj.get("pods", ())),
+                }
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
             raise DeployConfigError(f"{where}: bad problem {obj.get('id', '?')!r}: {exc}") from None
 
 
@@ -96,9 +125,16 @@ def problem_id(system: str, task: str, name: str) -> str:
 
 
 def problems_of(manifest: Manifest) -> list[Problem]:
-    """The problems one scenario yields: 3 for a fault, 1 (Detection, "No") for a fault-free window."""
+    """The problems of one scenario: 3 for a fault, 1 (Detection, "No") for a fault-free window."""
     sid = manifest.id
-    common = dict(scenario=str(sid), namespace=manifest.namespace, cloudbed=sid.system)
+    common: dict[str, Any] = dict(
+        scenario=str(sid),
+        namespace=manifest.namespace,
+        cloudbed=sid.system,
+        nodes=tuple(manifest.nodes),
+        services=tuple(manifest.services),
+        pods=tuple(PodRef(p.name, p.service, p.node) for p in manifest.pods),
+    )
     fault = manifest.fault
     if fault is None:
         return [
@@ -109,7 +145,7 @@ def problems_of(manifest: Manifest) -> list[Problem]:
                 **common,
             )
         ]
-    truth = dict(
+    truth: dict[str, Any] = dict(
         level=fault.level, component=fault.component, reason=fault.reason, fault_time=fault.datetime
     )
     answers = {
@@ -130,13 +166,14 @@ def problems_of(manifest: Manifest) -> list[Problem]:
 
 
 def problems_from_manifests(manifests: Iterable[Manifest]) -> list[Problem]:
-    """All problems of the given scenarios, sorted by id; two scenarios mapping to one id is an error."""
+    """All problems of the given scenarios, sorted by id; two scenarios with one id is an error."""
     by_id: dict[str, Problem] = {}
     for manifest in manifests:
         for problem in problems_of(manifest):
             if problem.id in by_id:
                 raise DeployConfigError(
-                    f"problem id {problem.id} comes from both {by_id[problem.id].scenario} and {problem.scenario}"
+                    f"problem id {problem.id} comes from both {by_id[problem.id].scenario} "
+                    f"and {problem.scenario}"
                 )
             by_id[problem.id] = problem
     return [by_id[k] for k in sorted(by_id)]

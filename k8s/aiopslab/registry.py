@@ -1,8 +1,10 @@
 """problems.json: the problem set of a store, written once and read by the AIOpsLab glue.
 
-Format (canonical JSON: sorted keys, no whitespace): `{"schema": 1, "problems": [<Problem>, ...]}`,
+Format (canonical JSON: sorted keys, no whitespace): `{"schema": 2, "problems": [<Problem>, ...]}`,
 problems sorted by id. The glue reads it with the standard json module only, so an AIOpsLab
-checkout needs no replaybed import to register the problems.
+checkout needs no replaybed import to register the problems. Schema 2 added each problem's
+`nodes`, `services` and `pods` (the answer space and the names get_logs takes); the glue refuses
+schema 1 files, which lack them, and says to regenerate them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from replaybed.k8s.aiopslab.problems import Problem, problems_from_manifests
 from replaybed.k8s.errors import DeployConfigError
 from replaybed.schemas.manifest import Manifest, canonical_json
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 def manifests_of(store: Store, prefix: str = "") -> list[Manifest]:
@@ -46,7 +48,11 @@ def loads(data: bytes | str, where: str = "problems.json") -> list[Problem]:
         or obj.get("schema") != SCHEMA
         or not isinstance(obj.get("problems"), list)
     ):
-        raise DeployConfigError(f'{where}: expected {{"schema": {SCHEMA}, "problems": [...]}}')
+        found = obj.get("schema") if isinstance(obj, dict) else type(obj).__name__
+        raise DeployConfigError(
+            f'{where}: expected {{"schema": {SCHEMA}, "problems": [...]}}, found schema {found!r}; '
+            "regenerate it with `replaybed deploy problems`"
+        )
     return [Problem.from_dict(p, f"{where}: problems[{i}]") for i, p in enumerate(obj["problems"])]
 
 

@@ -1,9 +1,20 @@
-"""Manifests carrying the 148 real Market records (and a few fault-free windows), without compiling."""
+"""Manifests carrying the 148 real Market records (and a few fault-free windows), without compiling.
+
+Each manifest holds the cloudbed's pods, services and nodes as the compiler lists them (41 pods of
+`catalog.ALL_PODS`, their services, node-1..node-6); the pod -> node placement here is made up but
+fixed, since the tests only need every pod to have one.
+"""
 
 from __future__ import annotations
 
+from replaybed.compile.datasets.openrca_market import catalog
 from replaybed.compile.datasets.openrca_market.records import vendored
-from replaybed.schemas.manifest import Counts, Fault, Manifest, Query, Window
+from replaybed.schemas.manifest import Counts, Fault, Manifest, Pod, Query, Window
+
+PODS = tuple(
+    Pod(name, catalog.service_of(name), catalog.NODES[i % len(catalog.NODES)])
+    for i, name in enumerate(sorted(catalog.ALL_PODS))
+)
 
 
 def manifest(cloudbed: str, name: str, fault: Fault | None, query: Query | None = None) -> Manifest:
@@ -18,9 +29,9 @@ def manifest(cloudbed: str, name: str, fault: Fault | None, query: Query | None 
         chunk_ms=60_000,
         namespace=f"openrca-{cloudbed}",
         parts=(),
-        pods=(),
-        services=(),
-        nodes=(),
+        pods=PODS,
+        services=tuple(sorted({p.service for p in PODS})),
+        nodes=catalog.NODES,
         counts=Counts(),
         fault=fault,
         query=query,

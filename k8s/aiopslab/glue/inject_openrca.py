@@ -26,7 +26,8 @@ class StaticFaultInjector:
         self.injected = True
         self.events.append(("inject", self._describe()))
         print(
-            f"Recorded fault (replayed, nothing injected) | {self._describe()} | Namespace: {self.namespace}"
+            "Recorded fault (replayed, nothing injected) | "
+            f"{self._describe()} | Namespace: {self.namespace}"
         )
 
     def _recover(self, fault_type: str = "recorded", microservices=None):

@@ -1,33 +1,81 @@
 """replaybed scenario as an AIOpsLab Application.
 
 Install as `aiopslab/service/apps/openrca_replay.py` (see replaybed's docs/aiopslab.md).
-deploy() runs `replaybed deploy up --scenario ... --json` and delete() runs
-`replaybed deploy down --namespace ...`; replaybed itself renders
-and applies the Kubernetes objects, so this class holds no Kubernetes logic of its own.
+replaybed itself renders and applies the Kubernetes objects; this class only runs `replaybed` and
+makes AIOpsLab's own Prometheus fit for the backfill. Read against microsoft/AIOpsLab ddf7e40.
+
+What AIOpsLab's problem flow does around it (Orchestrator.init_problem / start_problem):
+- every problem (re)installs the Helm release `prometheus` (namespace `observe`) with the chart's
+  own values: no remote-write receiver, no out-of-order window, no admin API; start_problem
+  uninstalls it after cleanup(). So deploy() and delete() check the running release and, when
+  it lacks replaybed's values (`replaybed deploy prometheus-values`), upgrade it with them
+  (`helm upgrade ... --reuse-values -f <values> --wait`) before touching the namespace;
+- init_problem calls delete() then deploy(); when the agent raised in the previous episode,
+  AIOpsLab skipped cleanup() (and the Prometheus uninstall), so delete() meets the earlier replay:
+  it removes it (`replaybed deploy down`: series and namespace) and returns only once the
+  namespace is gone, as AIOpsLab's own apps do;
+- deploy() passes `--replace`: the namespace belongs to the replay problems alone, so any series
+  of it already inside the window can only be an earlier episode's leftover (a down that could not
+  run, a crash between down and up, a replay run by hand); they are replaced rather than mixed
+  with this incident, and never make the episode fail.
 
 Settings come from the environment, read once per instance:
   REPLAYBED_STORE       store URL the scenario bundles live in (required to deploy)
   REPLAYBED_BIN         the replaybed executable (default: `replaybed` on PATH)
   REPLAYBED_PROMETHEUS  remote-write URL override (default: replaybed's, the `observe` Prometheus)
   REPLAYBED_IMAGE       runtime image override
+  REPLAYBED_TIMEOUT     seconds for `deploy up/down --timeout` and the Helm upgrade (default: 300
+                        for Helm, replaybed's own default otherwise)
+  REPLAYBED_PROMETHEUS_UPGRADE=0  leave the Prometheus release alone (labs that run their own,
+                        already configured Prometheus)
 """
 
 import json
 import os
 import subprocess
+import tempfile
 
+import yaml
 from aiopslab.paths import BASE_DIR
 from aiopslab.service.apps.base import Application
 from aiopslab.service.kubectl import KubeCtl
+from aiopslab.service.telemetry.prometheus import Prometheus
 
 METADATA_DIR = BASE_DIR / "service" / "metadata"
+HELM_TIMEOUT_S = 300  # AIOpsLab's KubeCtl.wait_for_ready gives up after 300 s too
 
 
 class ReplaybedError(RuntimeError):
-    """`replaybed deploy` failed; the message carries its exit code and stderr."""
+    """`replaybed`, `helm` or `kubectl` failed; the message carries the command, code and stderr."""
+
+
+def contains(have, want) -> bool:
+    """True when every value set in `want` is set the same in `have` (mappings key by key)."""
+    if isinstance(want, dict):
+        return isinstance(have, dict) and all(
+            k in have and contains(have[k], v) for k, v in want.items()
+        )
+    return have == want
+
+
+def run(cmd: list, what: str) -> str:
+    """Run one command (no shell), return its stdout; a non-zero exit raises with its stderr."""
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise ReplaybedError(f"{what}: cannot run `{cmd[0]}` ({exc.strerror})") from None
+    if done.returncode != 0:
+        raise ReplaybedError(
+            f"{what}: `{' '.join(map(str, cmd))}` exited with {done.returncode}: "
+            f"{done.stderr.strip() or done.stdout.strip()}"
+        )
+    return done.stdout
 
 
 class OpenRCAReplay(Application):
+    # namespace -> scenario deployed into it by this process (get_logs reads the pods from it)
+    deployed: dict = {}
+
     def __init__(self, cloudbed: str, scenario: str):
         # metadata names the namespace (`openrca-cloudbed-N`) and the app summary the prompts show
         super().__init__(str(METADATA_DIR / f"openrca-{cloudbed}.json"))
@@ -40,60 +88,141 @@ class OpenRCAReplay(Application):
         self.store = os.environ.get("REPLAYBED_STORE", "")
         self.prometheus = os.environ.get("REPLAYBED_PROMETHEUS", "")
         self.image = os.environ.get("REPLAYBED_IMAGE", "")
+        self.timeout = os.environ.get("REPLAYBED_TIMEOUT", "")
+        self.upgrade_prometheus = os.environ.get("REPLAYBED_PROMETHEUS_UPGRADE", "1") != "0"
         self.last_report = None
+        self._values = None
+
+    # -- commands -------------------------------------------------------------------------------
 
     def _command(self, verb: str) -> list:
         if verb == "down":
-            # down removes what up created in the namespace; it needs neither scenario nor store
-            return [self.replaybed, "deploy", "down", "--namespace", self.namespace]
-        if not self.store:
-            raise ReplaybedError(
-                "REPLAYBED_STORE is not set: replaybed needs the store URL of the compiled scenarios"
-            )
-        cmd = [
-            self.replaybed,
-            "deploy",
-            "up",
-            "--scenario",
-            self.scenario,
-            "--store",
-            self.store,
-            "--namespace",
-            self.namespace,
-            "--json",
-        ]
+            # down removes the namespace's series and the namespace: no scenario, no store needed
+            cmd = [self.replaybed, "deploy", "down", "--namespace", self.namespace]
+        else:
+            if not self.store:
+                raise ReplaybedError(
+                    "REPLAYBED_STORE is not set: replaybed needs the store URL of the compiled "
+                    "scenarios"
+                )
+            cmd = [
+                self.replaybed,
+                "deploy",
+                "up",
+                "--scenario",
+                self.scenario,
+                "--store",
+                self.store,
+                "--namespace",
+                self.namespace,
+                "--json",
+                "--replace",
+            ]
+            if self.image:
+                cmd += ["--image", self.image]
         if self.prometheus:
             cmd += ["--prometheus", self.prometheus]
-        if self.image:
-            cmd += ["--image", self.image]
+        if self.timeout:
+            cmd += ["--timeout", self.timeout]
         return cmd
 
-    def _run(self, verb: str):
-        cmd = self._command(verb)
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise ReplaybedError(
-                f"`{' '.join(cmd)}` exited with {done.returncode}: {done.stderr.strip() or done.stdout.strip()}"
+    # -- Prometheus -----------------------------------------------------------------------------
+
+    def prometheus_values(self) -> str:
+        """replaybed's Helm values for AIOpsLab's Prometheus chart (YAML text), read once."""
+        if self._values is None:
+            self._values = run(
+                [self.replaybed, "deploy", "prometheus-values"], "replaybed's Prometheus values"
             )
-        if "--json" not in cmd:
-            return done.stdout.strip()
+        return self._values
+
+    def ensure_prometheus(self, required: bool = True) -> bool:
+        """Upgrade AIOpsLab's Prometheus release with replaybed's values unless it has them.
+
+        Returns True when it upgraded. `required=False` (delete) tolerates a missing release.
+        """
+        if not self.upgrade_prometheus:
+            return False
+        # AIOpsLab's own metadata (service/metadata/prometheus.json) names release, chart, namespace
+        helm = Prometheus().helm_configs
+        release, chart, namespace = helm["release_name"], helm["chart_path"], helm["namespace"]
+        get_values = ["helm", "get", "values", release, "-n", namespace, "-o", "json"]
         try:
-            self.last_report = json.loads(done.stdout)
-        except ValueError:
+            current = json.loads(run(get_values, "Prometheus release") or "null") or {}
+        except ReplaybedError as exc:
+            if not required:
+                return False
             raise ReplaybedError(
-                f"`{' '.join(cmd)}` printed no JSON report: {done.stdout[:200]!r}"
+                f"{exc}\nAIOpsLab's Prometheus (Helm release {release!r} in namespace "
+                f"{namespace!r}) must be running: init_problem installs it before deploy()"
             ) from None
-        return self.last_report
+        text = self.prometheus_values()
+        wanted = yaml.safe_load(text) or {}
+        if contains(current, wanted):
+            return False
+        print(
+            f"Prometheus release {release} ({namespace}) lacks replaybed's settings "
+            "(remote-write receiver, out-of-order window, admin API, scrape relabeling): upgrading"
+        )
+        timeout = f"{self.timeout or HELM_TIMEOUT_S}s"
+        with tempfile.NamedTemporaryFile("w", prefix="replaybed-prometheus-", suffix=".yaml") as fh:
+            fh.write(text)
+            fh.flush()
+            run(
+                ["helm", "upgrade", release, chart, "-n", namespace, "--reuse-values"]
+                + ["-f", fh.name, "--wait", "--timeout", timeout],
+                "Prometheus upgrade",
+            )
+        current = json.loads(run(get_values, "Prometheus release") or "null") or {}
+        if not contains(current, wanted):
+            raise ReplaybedError(
+                f"helm upgrade of {release} ({namespace}) finished but the release still lacks "
+                f"replaybed's values: {json.dumps(current)[:300]}"
+            )
+        return True
+
+    def fresh_prometheus(self) -> None:
+        """Restart the Prometheus server so it starts with an empty TSDB.
+
+        replaybed's values keep the TSDB on an emptyDir: Prometheus cannot delete samples it
+        ingested out of order (prometheus/prometheus#11790), so only an empty TSDB guarantees that
+        nothing of an earlier episode shows (AIOpsLab leaves Prometheus running when an agent
+        raised). A release that was just upgraded has restarted already.
+        """
+        helm = Prometheus().helm_configs
+        deployment, namespace = f"deployment/{helm['release_name']}-server", helm["namespace"]
+        timeout = f"--timeout={self.timeout or HELM_TIMEOUT_S}s"
+        run(["kubectl", "rollout", "restart", deployment, "-n", namespace], "Prometheus restart")
+        run(["kubectl", "rollout", "status", deployment, "-n", namespace, timeout], "Prometheus")
+
+    # -- Application ----------------------------------------------------------------------------
 
     def deploy(self):
-        """Create the namespace's replay (pods, Jaeger, backfill jobs) and wait until it is ready."""
+        """Replay the scenario into the namespace (pods, Jaeger, backfill) and wait until ready."""
         print(f"Deploying replay of {self.scenario} into namespace {self.namespace}")
-        return self._run("up")
+        if self.upgrade_prometheus and not self.ensure_prometheus():
+            self.fresh_prometheus()
+        cmd = self._command("up")
+        out = run(cmd, f"replay of {self.scenario}")
+        try:
+            self.last_report = json.loads(out)
+        except ValueError:
+            raise ReplaybedError(
+                f"`{' '.join(cmd)}` printed no JSON report: {out[:200]!r}"
+            ) from None
+        OpenRCAReplay.deployed[self.namespace] = self.scenario
+        return self.last_report
 
     def delete(self):
-        """Remove what deploy() created; harmless when nothing is deployed."""
-        print(f"Deleting replay of {self.scenario} from namespace {self.namespace}")
-        return self._run("down")
+        """Remove the namespace's replay and series; returns once the namespace is gone."""
+        print(f"Deleting replay from namespace {self.namespace}")
+        # down deletes series through the admin API, which a fresh chart-default release lacks
+        self.ensure_prometheus(required=False)
+        out = run(self._command("down"), f"removal of namespace {self.namespace}")
+        OpenRCAReplay.deployed.pop(self.namespace, None)
+        # as AIOpsLab's own apps do: deploy() must never meet a Terminating namespace
+        self.kubectl.wait_for_namespace_deletion(self.namespace)
+        return out.strip()
 
     def cleanup(self):
         self.delete()

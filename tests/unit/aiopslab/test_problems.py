@@ -100,6 +100,21 @@ def test_every_problem_carries_the_ground_truth_of_its_record(cloudbed):
             assert p.namespace == f"openrca-{cloudbed}"
 
 
+def test_every_problem_carries_its_scenarios_components_from_the_manifest():
+    [m] = [m for m in real_manifests("cloudbed-2") if m.scenario == "005"]
+    for p in problems.problems_of(m):
+        assert p.nodes == m.nodes and p.services == m.services
+        assert [(q.name, q.service, q.node) for q in p.pods] == [
+            (q.name, q.service, q.node) for q in m.pods
+        ]
+        assert problems.Problem.from_dict(p.to_dict(), "x") == p
+    [free] = problems.problems_of(manifest("cloudbed-1", "ff-000", None))
+    assert len(free.pods) == len(catalog.ALL_PODS) and "node-6" in free.nodes
+    assert {"name": "adservice2-0", "service": "adservice", "node": free.pods[3].node} in (
+        free.to_dict()["pods"]
+    )
+
+
 def test_fault_free_problem_id_and_answer():
     [p] = problems.problems_of(manifest("cloudbed-1", "ff-003", None))
     assert p.id == "openrca-cb1-detection-ff-003"

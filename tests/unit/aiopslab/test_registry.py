@@ -17,7 +17,7 @@ def test_dumps_is_canonical_sorted_and_round_trips():
     data = registry.dumps(list(reversed(found)))
     assert data == registry.dumps(found)
     obj = json.loads(data)
-    assert obj["schema"] == 1
+    assert obj["schema"] == 2
     assert [p["id"] for p in obj["problems"]] == sorted(p.id for p in found)
     assert (
         data == json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -29,8 +29,9 @@ def test_dumps_is_canonical_sorted_and_round_trips():
     ("data", "message"),
     [
         (b"{not json", "not valid JSON"),
-        (b'{"schema": 2, "problems": []}', "expected"),
-        (b'{"schema": 1, "problems": [{"id": "x"}]}', r"problems\[0\]: bad problem 'x'"),
+        (b'{"schema": 3, "problems": []}', "expected"),
+        (b'{"schema": 1, "problems": []}', "found schema 1; regenerate it"),
+        (b'{"schema": 2, "problems": [{"id": "x"}]}', r"problems\[0\]: bad problem 'x'"),
     ],
 )
 def test_loads_rejects_bad_files_with_where(data, message):
