@@ -72,7 +72,9 @@ class Merger:
     def push(self, head: Chunk, tail: Chunk, until: int) -> Chunk:
         out = merge(self.carry, head)
         if out.rows and out.keys[-1] >= until:
-            raise AssertionError(f"rows stamped {int(out.keys[-1])} outlive the next block ({until})")
+            raise AssertionError(
+                f"rows stamped {int(out.keys[-1])} outlive the next block ({until})"
+            )
         self.carry = tail
         return out
 

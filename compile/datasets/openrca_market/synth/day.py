@@ -120,7 +120,9 @@ class DayWriter:
             self.handles[name].write((",".join(HEADERS[name]) + "\n").encode())
         self.shard_dir = self.folder / ".shards"
         self.shard_dir.mkdir()
-        self.shards = [open(self.shard_dir / f"{i}.csv", "wb", buffering=0) for i in range(2 * SHARDS)]
+        self.shards = [
+            open(self.shard_dir / f"{i}.csv", "wb", buffering=0) for i in range(2 * SHARDS)
+        ]
         self.span_merge = [Merger() for _ in self.shards]
         self.proxy_merge = Merger()
 

@@ -18,7 +18,13 @@ import numpy as np
 
 from replaybed.compile.datasets.openrca_market.catalog import ALL_PODS, NODES, service_of
 from replaybed.compile.datasets.openrca_market.synth.placement import node_of
-from replaybed.compile.datasets.openrca_market.synth.rowbytes import Rows, Table, hex_ids, stack
+from replaybed.compile.datasets.openrca_market.synth.rowbytes import (
+    Rows,
+    Table,
+    compact,
+    hex_ids,
+    stack,
+)
 from replaybed.compile.datasets.openrca_market.synth.topology import GRPC_SERVICE
 from replaybed.compile.datasets.openrca_market.synth.traces import (
     CODES,
@@ -126,14 +132,13 @@ class Lines:
         self, order: str, block_no: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray, bytes]:
         """(times, row lengths, bytes) in file order: `time`, or `pod` runs (each time-sorted)."""
-        body, lengths = stack(self.parts)
+        body, lengths = stack(self.parts, lead=20)
         t = np.concatenate(self.times) if self.times else np.zeros(0, dtype=np.int64)
         pod = np.concatenate(self.pods) if self.pods else np.zeros(0, dtype=np.int64)
         idx = np.argsort(t, kind="stable") if order == "time" else np.lexsort((t, pod))
-        ids = log_ids(len(idx), block_no, rng)
-        rows = np.concatenate([ids, body[idx]], axis=1)
-        data = rows.tobytes().translate(None, b"\0")
-        return t[idx], lengths[idx] + 20, data
+        rows = body[idx]
+        rows[:, :20] = log_ids(len(idx), block_no, rng)
+        return t[idx], lengths[idx] + 20, compact(rows)
 
 
 def _sorted_methods() -> list[tuple[tuple[str, str], int]]:
@@ -212,7 +217,13 @@ def _app_lines(service: str, method: str, n: int, rng: np.random.Generator) -> l
             user, product = _uuid_piece(rng, n), _pick_piece(PRODUCT, rng.integers(0, 9, n))
             return [
                 [start],
-                ['"AddItemAsync called with userId=', user, ", productId=", product, ', quantity=1"'],
+                [
+                    '"AddItemAsync called with userId=',
+                    user,
+                    ", productId=",
+                    product,
+                    ', quantity=1"',
+                ],
             ]
         return [[start], [f"{method}Async called with userId=", _uuid_piece(rng, n)]]
     if service == "checkoutservice":
@@ -253,9 +264,7 @@ def _app_lines(service: str, method: str, n: int, rng: np.random.Generator) -> l
     return []
 
 
-def redis_lines(
-    block: int, step: int, end: int, rng: np.random.Generator, lines: Lines
-) -> None:
+def redis_lines(block: int, step: int, end: int, rng: np.random.Generator, lines: Lines) -> None:
     """A redis persistence cycle every `step` s: the background-save chatter of both redis pods."""
     times, pods, texts = [], [], []
     for t in range(-(-block // step) * step, end, step):
@@ -279,9 +288,7 @@ def _redis_time(t: int) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%d %b %Y %H:%M:%S.000")
 
 
-def proxy_lines(
-    cloudbed: str, traffic: Traffic, rng: np.random.Generator, lines: Lines
-) -> None:
+def proxy_lines(cloudbed: str, traffic: Traffic, rng: np.random.Generator, lines: Lines) -> None:
     """Inbound and outbound access lines of served calls, outbound 503s of refused ones."""
     ip = ips(cloudbed)
     s, f = traffic.served, traffic.failed
@@ -297,11 +304,17 @@ def proxy_lines(
             rid = _uuids(rng, n)
             eph = rng.integers(32768, 61000, (n, 3))
             for side in ("inbound", "outbound"):
-                t, pod = (s.get("t")[sel], callee) if side == "inbound" else (
-                    s.get("t_client")[sel],
-                    caller,
+                t, pod = (
+                    (s.get("t")[sel], callee)
+                    if side == "inbound"
+                    else (
+                        s.get("t_client")[sel],
+                        caller,
+                    )
                 )
-                rows = lines.start(t, pod, PROXY_NAME).text(head + "200 - via_upstream - " + '""-"" ')
+                rows = lines.start(t, pod, PROXY_NAME).text(
+                    head + "200 - via_upstream - " + '""-"" '
+                )
                 rows.int(rx).text(" ").int(tx).text(" ").int(dur).text(" ").int(dur)
                 rows.text(' ""-"" ""grpc-go/1.31.0"" ""').fixed(rid)
                 rows.text(f'"" ""{service}:{port}"" ""').pick(ip, callee).text(f':{port}"" ')

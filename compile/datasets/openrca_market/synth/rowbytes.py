@@ -154,14 +154,17 @@ def compact(matrix: np.ndarray) -> bytes:
     return matrix.tobytes().translate(None, b"\0")
 
 
-def stack(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """(matrix, lengths) of several row sets padded to one width, so rows can be reordered together."""
+def stack(
+    parts: Sequence[tuple[np.ndarray, np.ndarray]], lead: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(matrix, lengths) of several row sets padded to one width, so rows can be reordered
+    together; `lead` blank columns in front are left for a field that depends on the order."""
     width = max((m.shape[1] for m, _ in parts), default=0)
     n = sum(m.shape[0] for m, _ in parts)
-    out = np.zeros((n, width), dtype=np.uint8)
+    out = np.zeros((n, lead + width), dtype=np.uint8)
     at = 0
     for m, _ in parts:
-        out[at : at + m.shape[0], : m.shape[1]] = m
+        out[at : at + m.shape[0], lead : lead + m.shape[1]] = m
         at += m.shape[0]
     lengths = (
         np.concatenate([ln for _, ln in parts]) if parts else np.zeros(0, dtype=np.int64)

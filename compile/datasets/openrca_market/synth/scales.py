@@ -4,7 +4,8 @@
 ~430 traces/min, Envoy lines on both sides of every call. `tiny` thins series and volume, not
 time: it keeps a cast of series (`plan.cast`) sampled at their real interval all day, so any
 scenario window holds every kept series at every step, plus a trace every `sparse_trace_step`
-seconds and one every `dense_trace_step` seconds routed through each fault's pods around it.
+seconds and one every `dense_trace_step` seconds (a third of that during the fault) routed
+through each fault's pods around it.
 `small` keeps every series every `metric_step` seconds and goes to 60 s around each fault
 (`dense_before` .. end + `dense_after`) for the fault's signature series of the hit components
 and of one control component.
@@ -23,7 +24,8 @@ class Scale:
     sparse_trace_step: int  # s between extra background traces when traces_per_min is 0 (0: none)
     dense_before: int  # s of 60-s sampling and pinned traces before each fault
     dense_after: int  # s after each fault's end
-    dense_trace_step: int  # s between pinned traces in a dense window (0: rely on background)
+    dense_trace_step: int  # s between pinned traces in a dense window, a third while the fault
+    # lasts (0: rely on background)
     redis_log_step: int  # s between redis-cart persistence log groups
     block: int  # s generated (and seeded) together: one work item; bounds a worker's memory
 

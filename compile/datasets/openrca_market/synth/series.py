@@ -37,9 +37,13 @@ NORMAL_MESH = tuple(k for k in MESH_REQUEST_KPIS if k.endswith(".grpc.200.0.0"))
 TCP_NORMAL = tuple(k for k in MESH_TCP_KPIS if k.endswith(".-"))
 # a gRPC edge also reports its sidecar connections and the UNAVAILABLE counters every edge has
 # seen once (they stay exported at 0): ~10 KPIs per id, the real file's density (2.5 M rows/day)
-GRPC_EDGE = NORMAL_MESH + TCP_NORMAL + (
-    "istio_requests.grpc.200.14.0",
-    "istio_request_duration_milliseconds.grpc.200.14.0",
+GRPC_EDGE = (
+    NORMAL_MESH
+    + TCP_NORMAL
+    + (
+        "istio_requests.grpc.200.14.0",
+        "istio_request_duration_milliseconds.grpc.200.14.0",
+    )
 )
 
 

@@ -185,9 +185,13 @@ class Batch:
     def _call(self, caller, caller_service, call: Call, parent, start, alive) -> np.ndarray:
         rng, n = self.rng, len(start)
         cid = self._ids(n)
-        ctype, cok = ("", "OK") if SERVER_STYLE.get(caller_service, DEFAULT_STYLE)[1] == "" else (
-            "rpc",
-            "0",
+        ctype, cok = (
+            ("", "OK")
+            if SERVER_STYLE.get(caller_service, DEFAULT_STYLE)[1] == ""
+            else (
+                "rpc",
+                "0",
+            )
         )
         if call.service == "redis":
             dur = self._dur("redis", n)

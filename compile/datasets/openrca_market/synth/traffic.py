@@ -58,14 +58,19 @@ def _roots(block: int, scale: Scale, effects: tuple[Effect, ...], rng: np.random
         step = scale.dense_trace_step
         for e in effects:
             services = pinned_services(e)
-            lo, hi = max(e.start - scale.dense_before, block), min(
-                e.end + scale.dense_after, block + scale.block
+            lo, hi = (
+                max(e.start - scale.dense_before, block),
+                min(e.end + scale.dense_after, block + scale.block),
             )
             if not services or lo >= hi:
                 continue
             pins = {s: tuple(p for p in e.pods if service_of(p) == s) for s in services}
             allowed = np.array(templates_with(services[0]))
             t = np.arange(-(-lo // step) * step, hi, step, dtype=np.int64)
+            # three times as often while the fault lasts: its errors must show in a short fault
+            fine = max(1, step // 3)
+            a, b = max(e.start, block), min(e.end, block + scale.block)
+            t = np.union1d(t, np.arange(-(-a // fine) * fine, b, fine, dtype=np.int64))
             start = t * US + rng.integers(0, US, len(t))
             chosen = allowed[rng.integers(0, len(allowed), len(t))]
             batches += [(k, pins, start[chosen == k]) for k in range(len(TEMPLATES))]

@@ -14,8 +14,8 @@ from support.datasets import day_file, rows
 
 from replaybed.artifacts import bundle
 from replaybed.compile.datasets.openrca_market import catalog
-from replaybed.compile.datasets.openrca_market.synth import day as day_work
 from replaybed.compile.datasets.openrca_market.records import vendored
+from replaybed.compile.datasets.openrca_market.synth import day as day_work
 from replaybed.compile.datasets.openrca_market.synth.chunks import Chunk, Merger, merge, split
 from replaybed.compile.datasets.openrca_market.synth.faults import duration_of
 from replaybed.compile.datasets.openrca_market.synth.generate import Request, generate
@@ -51,9 +51,11 @@ def _killed():
     out = defaultdict(list)
     for r, _ in vendored(CB):
         if r.reason == "container process termination":
-            pods = [r.component] if r.level == "pod" else [
-                p for p in catalog.CANDIDATE_PODS if catalog.service_of(p) == r.component
-            ]
+            pods = (
+                [r.component]
+                if r.level == "pod"
+                else [p for p in catalog.CANDIDATE_PODS if catalog.service_of(p) == r.component]
+            )
             for pod in pods:
                 out[pod].append((r.timestamp, r.timestamp + duration_of(CB, r)))
     return out
@@ -140,9 +142,7 @@ def _latency_boundary() -> tuple[str, int]:
         ):
             boundary = -(-r.timestamp // 600) * 600
             if boundary < r.timestamp + duration_of(CB, r):
-                day = next(
-                    d for d in catalog.DAYS if 0 <= boundary - catalog.day_start(d) < 86400
-                )
+                day = next(d for d in catalog.DAYS if 0 <= boundary - catalog.day_start(d) < 86400)
                 return day, boundary
     raise AssertionError("no latency fault spans a block boundary")
 
