@@ -29,7 +29,8 @@ import pytest
 
 from replaybed.compile.datasets.openrca_market import catalog
 
-pytestmark = pytest.mark.bench
+# a `full` round writes ~6 GB four times over; the default 15-minute test timeout is for tests
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(4 * 3600)]
 ROUNDS = int(os.environ.get("REPLAYBED_BENCH_ROUNDS", "3"))
 SCALE = os.environ.get("REPLAYBED_BENCH_SCALE", "small")
 CLOUDBED, DAY = "cloudbed-1", "2022_03_20"

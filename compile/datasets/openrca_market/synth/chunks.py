@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from replaybed.compile.errors import SynthError
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -72,8 +74,9 @@ class Merger:
     def push(self, head: Chunk, tail: Chunk, until: int) -> Chunk:
         out = merge(self.carry, head)
         if out.rows and out.keys[-1] >= until:
-            raise AssertionError(
-                f"rows stamped {int(out.keys[-1])} outlive the next block ({until})"
+            raise SynthError(
+                f"rows stamped {int(out.keys[-1])} outlive the block after theirs (ends {until}): "
+                "a request longer than a block"
             )
         self.carry = tail
         return out

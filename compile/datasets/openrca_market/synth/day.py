@@ -137,7 +137,8 @@ class DayWriter:
             out = merger.push(head, tail, until * 1000)
             fh.write(out.data)
             self.rows["trace_span"] += out.rows
-        out = self.proxy_merge.push(*result.proxy, until)
+        head, tail = result.proxy
+        out = self.proxy_merge.push(head, tail, until)
         self.handles["log_proxy"].write(out.data)
         self.rows["log_proxy"] += out.rows
         self.handles["log_service"].write(result.service)

@@ -122,7 +122,7 @@ class Lines:
         """A row after its id: `,t,pod,name,` (the caller appends the value and the newline)."""
         self.times.append(t)
         self.pods.append(pod)
-        return Rows(len(t)).text(",").int(t, width=10).pick(POD_FIELD, pod).pick(name, pod)
+        return Rows(len(t)).text(",").integer(t, width=10).pick(POD_FIELD, pod).pick(name, pod)
 
     def add(self, rows: Rows) -> None:
         rows.text("\n")
@@ -195,7 +195,7 @@ def _pick_piece(table: Table, idx: np.ndarray):
 
 
 def _int_piece(x: np.ndarray):
-    return lambda rows: rows.int(x)
+    return lambda rows: rows.integer(x)
 
 
 def _app_lines(service: str, method: str, n: int, rng: np.random.Generator) -> list[list]:
@@ -246,7 +246,7 @@ def _app_lines(service: str, method: str, n: int, rng: np.random.Generator) -> l
                 currency,
                 _int_piece(units),
                 ".",
-                lambda rows: rows.int2(cents),
+                lambda rows: rows.two_digits(cents),
             )
         ]
     if service == "recommendationservice":
@@ -315,17 +315,17 @@ def proxy_lines(cloudbed: str, traffic: Traffic, rng: np.random.Generator, lines
                 rows = lines.start(t, pod, PROXY_NAME).text(
                     head + "200 - via_upstream - " + '""-"" '
                 )
-                rows.int(rx).text(" ").int(tx).text(" ").int(dur).text(" ").int(dur)
+                rows.integer(rx).text(" ").integer(tx).text(" ").integer(dur).text(" ").integer(dur)
                 rows.text(' ""-"" ""grpc-go/1.31.0"" ""').fixed(rid)
                 rows.text(f'"" ""{service}:{port}"" ""').pick(ip, callee).text(f':{port}"" ')
                 if side == "inbound":
-                    rows.text(f"inbound|{port}|| 127.0.0.6:").int(eph[:, 0], width=5).text(" ")
+                    rows.text(f"inbound|{port}|| 127.0.0.6:").integer(eph[:, 0], width=5).text(" ")
                     rows.pick(ip, callee).text(f":{port} ").pick(ip, caller).text(":")
-                    rows.int(eph[:, 1], width=5).text(f' outbound_.{port}_._.{fqdn} default"')
+                    rows.integer(eph[:, 1], width=5).text(f' outbound_.{port}_._.{fqdn} default"')
                 else:
                     rows.text(f"outbound|{port}||{fqdn} ").pick(ip, caller).text(":")
-                    rows.int(eph[:, 2], width=5).text(f" {cluster_ip(service)}:{port} ")
-                    rows.pick(ip, caller).text(":").int(eph[:, 0], width=5).text(' - default"')
+                    rows.integer(eph[:, 2], width=5).text(f" {cluster_ip(service)}:{port} ")
+                    rows.pick(ip, caller).text(":").integer(eph[:, 0], width=5).text(' - default"')
                 lines.add(rows)
         fsel = f.get("method") == mid
         if fsel.any():
@@ -333,9 +333,9 @@ def proxy_lines(cloudbed: str, traffic: Traffic, rng: np.random.Generator, lines
             caller, callee = f.get("pod")[fsel], f.get("peer")[fsel]
             rows = lines.start(f.get("t")[fsel], caller, PROXY_NAME)
             rows.text(head + "503 UF upstream_reset_before_response_started{connection_failure} - ")
-            rows.text('""-"" ').int(rng.integers(5, 300, n)).text(" 91 ")
-            rows.int(rng.integers(0, 6, n)).text(' - ""-"" ""grpc-go/1.31.0"" ""')
+            rows.text('""-"" ').integer(rng.integers(5, 300, n)).text(" 91 ")
+            rows.integer(rng.integers(0, 6, n)).text(' - ""-"" ""grpc-go/1.31.0"" ""')
             rows.fixed(_uuids(rng, n)).text(f'"" ""{service}:{port}"" ""').pick(ip, callee)
             rows.text(f':{port}"" outbound|{port}||{fqdn} - {cluster_ip(service)}:{port} ')
-            rows.pick(ip, caller).text(":").int(rng.integers(32768, 61000, n), width=5)
+            rows.pick(ip, caller).text(":").integer(rng.integers(32768, 61000, n), width=5)
             lines.add(rows.text(' - default"'))

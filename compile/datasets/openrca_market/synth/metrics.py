@@ -188,8 +188,8 @@ def series_block(
         s_idx, t_idx = np.nonzero(present)
     values = values_at(ss.profiles, times, rng, factor, s_idx, t_idx)
     rows = Rows(len(s_idx))
-    rows.int(times[t_idx], width=10).pick(ss.prefix, s_idx)
-    rows.float(values, ss.profiles.places[s_idx]).text("\n")
+    rows.integer(times[t_idx], width=10).pick(ss.prefix, s_idx)
+    rows.decimal(values, ss.profiles.places[s_idx]).text("\n")
     return rows.build(), len(s_idx)
 
 
@@ -229,7 +229,7 @@ def service_block(
     every = np.full(n, MINUTE, dtype=np.int64)
     present = _present(every, np.ones(n, dtype=bool), times, scale, dense_masks)
     s_idx, t_idx = np.nonzero(present)
-    rows = Rows(len(s_idx)).pick(SERVICE_TABLE, s_idx).int(times[t_idx], width=10).text(",")
-    rows.float(sr[s_idx, t_idx], 2).text(",").float(sr[s_idx, t_idx], 2).text(",")
-    rows.float(mrt[s_idx, t_idx], 3).text(",").int(count[s_idx, t_idx]).text("\n")
+    rows = Rows(len(s_idx)).pick(SERVICE_TABLE, s_idx).integer(times[t_idx], width=10).text(",")
+    rows.decimal(sr[s_idx, t_idx], 2).text(",").decimal(sr[s_idx, t_idx], 2).text(",")
+    rows.decimal(mrt[s_idx, t_idx], 3).text(",").integer(count[s_idx, t_idx]).text("\n")
     return rows.build(), len(s_idx)

@@ -89,7 +89,7 @@ class Rows:
         self._cols.append(chars)
         return self
 
-    def int(self, x: np.ndarray, *, width: int | None = None) -> Rows:
+    def integer(self, x: np.ndarray, *, width: int | None = None) -> Rows:
         """Non-negative integers; `width` fixes the digit count when every value has it (timestamps)."""
         x = np.asarray(x, dtype=np.int64)
         if width is not None:
@@ -102,13 +102,13 @@ class Rows:
         self._len += count
         return self
 
-    def int2(self, x: np.ndarray) -> Rows:
+    def two_digits(self, x: np.ndarray) -> Rows:
         """Two digits with a leading zero (cents, clock fields)."""
         return self.fixed(_digits(np.asarray(x, dtype=np.int64), 2, None))
 
-    def float(self, x: np.ndarray, places: np.ndarray | int) -> Rows:
-        """Python's repr of `round(x, places)` for 1e-4 <= |x| < 1e15 (and 0): shortest decimals,
-        at least one digit after the point."""
+    def decimal(self, x: np.ndarray, places: np.ndarray | int) -> Rows:
+        """Python's repr of `round(x, places)` (shortest decimals, at least one after the point)
+        for 0 and 1e-4 <= |x| where the rounded value has at most 15 significant digits."""
         x = np.asarray(x, dtype=np.float64)
         p = np.broadcast_to(np.asarray(places, dtype=np.int64), x.shape)
         top = int(p.max()) if self.n else 0
@@ -118,7 +118,7 @@ class Rows:
         if (x < 0).any():
             self._cols.append(np.where(x < 0, np.uint8(ord("-")), np.uint8(0))[:, None])
             self._len += x < 0
-        self.int(whole)
+        self.integer(whole)
         self.text(".")
         if top == 0:
             return self.text("0")

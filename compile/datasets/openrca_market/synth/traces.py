@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from replaybed.compile.datasets.openrca_market.catalog import ALL_PODS, service_of
+from replaybed.compile.datasets.openrca_market.catalog import ALL_PODS
 from replaybed.compile.datasets.openrca_market.synth.faults import TERMINATION, Effect
 from replaybed.compile.datasets.openrca_market.synth.series import pods_of
 from replaybed.compile.datasets.openrca_market.synth.topology import (
@@ -104,11 +104,9 @@ class Columns:
         for name, col in cols.items():
             self.parts.setdefault(name, []).append(col[keep])
 
-    def get(self, name: str, like: np.ndarray | None = None) -> np.ndarray:
+    def get(self, name: str) -> np.ndarray:
         parts = self.parts.get(name)
-        if not parts:
-            return np.zeros((0,) + (like.shape[1:] if like is not None else ()), dtype=np.int64)
-        return np.concatenate(parts)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -267,7 +265,3 @@ class Batch:
 def pick_templates(rng: np.random.Generator, n: int) -> np.ndarray:
     weights = np.asarray(TEMPLATE_WEIGHTS, dtype=float)
     return rng.choice(len(TEMPLATES), size=n, p=weights / weights.sum())
-
-
-def caller_service(pod: int) -> str:
-    return service_of(ALL_PODS[pod])

@@ -53,7 +53,9 @@ def _roots(block: int, scale: Scale, effects: tuple[Effect, ...], rng: np.random
         starts.append(t * US + rng.integers(0, US, len(t)))
     background = np.sort(np.concatenate(starts)) if starts else np.zeros(0, dtype=np.int64)
     templates = pick_templates(rng, len(background))
-    batches = [(k, {}, background[templates == k]) for k in range(len(TEMPLATES))]
+    batches: list[tuple[int, dict[str, tuple[str, ...]], np.ndarray]] = [
+        (k, {}, background[templates == k]) for k in range(len(TEMPLATES))
+    ]
     if scale.dense_trace_step:
         step = scale.dense_trace_step
         for e in effects:
@@ -123,9 +125,11 @@ def _span_shards(traffic: Traffic, trace_ids: np.ndarray, morning_ms: int, end_m
     shard = (ms >= morning_ms) * SHARDS + trace_ids[trace, 0] % SHARDS
     order = np.lexsort((ms, shard))
     ms, pod, trace, shard = ms[order], pod[order], trace[order], shard[order]
-    rows = Rows(len(ms)).int(ms, width=13).pick(SPAN_POD, pod)
+    rows = Rows(len(ms)).integer(ms, width=13).pick(SPAN_POD, pod)
     rows.fixed(hex_ids(cols.get("sid")[order])).text(",").fixed(hex_ids(trace_ids)[trace])
-    rows.text(",").int(cols.get("dur")[order]).pick(Table(LABELS.words()), cols.get("label")[order])
+    rows.text(",").integer(cols.get("dur")[order]).pick(
+        Table(LABELS.words()), cols.get("label")[order]
+    )
     rows.fixed(hex_ids(cols.get("parent")[order]), blank=cols.get("root")[order]).text("\n")
     whole = Chunk(ms, rows.lengths, rows.build())
     bounds = np.searchsorted(shard, np.arange(2 * SHARDS + 1))
