@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -26,8 +27,9 @@ from replaybed.compile.datasets.openrca_market.catalog import (
 )
 from replaybed.compile.datasets.openrca_market.records import vendored
 from replaybed.compile.datasets.openrca_market.synth import metrics
-from replaybed.compile.datasets.openrca_market.synth.chunks import Merger
+from replaybed.compile.datasets.openrca_market.synth.chunks import Chunk, Merger
 from replaybed.compile.datasets.openrca_market.synth.faults import Effect, effects_of
+from replaybed.compile.datasets.openrca_market.synth.handoff import Piece
 from replaybed.compile.datasets.openrca_market.synth.plan import dense_windows
 from replaybed.compile.datasets.openrca_market.synth.scales import SCALES
 from replaybed.compile.datasets.openrca_market.synth.traffic import (
@@ -103,6 +105,22 @@ def run(item: Item) -> dict[str, tuple[bytes, int]] | TrafficBlock:
     return out
 
 
+def _sorted_append(fh: BinaryIO, merger: Merger, head: Chunk, tail: Chunk, until: int) -> int:
+    """Merge the previous tail into the head's first rows (read back), copy the rest as is.
+    `head` and `tail` hold `handoff.Piece`s, not bytes."""
+    head_data: Piece = head.data  # type: ignore[assignment]
+    tail_data: Piece = tail.data  # type: ignore[assignment]
+    k = 0
+    if merger.carry.rows:
+        k = int(np.searchsorted(head.keys, merger.carry.keys[-1], side="right"))
+    size = int(head.lengths[:k].sum())
+    prefix = Chunk(head.keys[:k], head.lengths[:k], head_data.read(0, size))
+    out = merger.push(prefix, Chunk(tail.keys, tail.lengths, tail_data.read()), until)
+    fh.write(out.data)
+    head_data.copy_to(fh, size)
+    return out.rows + head.rows - k
+
+
 @dataclass
 class DayWriter:
     """The eight files of one cloudbed-day, fed results in block order."""
@@ -127,21 +145,20 @@ class DayWriter:
         self.proxy_merge = Merger()
 
     def take(self, item: Item, result) -> None:
+        """Write an item's result (its bytes as `handoff.Piece`s)."""
         if item.kind == METRICS:
-            for name, (data, n) in result.items():
-                self.handles[name].write(data)
+            for name, (piece, n) in result.items():
+                piece.copy_to(self.handles[name])  # a handoff.Piece
                 self.rows[name] += n
             return
         until = item.block + SCALES[item.scale].block
         for fh, merger, (head, tail) in zip(self.shards, self.span_merge, result.shards):
-            out = merger.push(head, tail, until * 1000)
-            fh.write(out.data)
-            self.rows["trace_span"] += out.rows
+            self.rows["trace_span"] += _sorted_append(fh, merger, head, tail, until * 1000)
         head, tail = result.proxy
-        out = self.proxy_merge.push(head, tail, until)
-        self.handles["log_proxy"].write(out.data)
-        self.rows["log_proxy"] += out.rows
-        self.handles["log_service"].write(result.service)
+        self.rows["log_proxy"] += _sorted_append(
+            self.handles["log_proxy"], self.proxy_merge, head, tail, until
+        )
+        result.service.copy_to(self.handles["log_service"])
         self.rows["log_service"] += result.service_rows
 
     def finish(self) -> None:

@@ -27,6 +27,7 @@ from replaybed.compile.datasets.openrca_market.catalog import (
 )
 from replaybed.compile.datasets.openrca_market.records import vendored
 from replaybed.compile.datasets.openrca_market.synth import day as day_work
+from replaybed.compile.datasets.openrca_market.synth import handoff
 from replaybed.compile.datasets.openrca_market.synth.scales import SCALES
 from replaybed.compile.errors import SynthError
 
@@ -113,8 +114,11 @@ def _write_days(tmp: Path, req: Request, on_day) -> list[FileReport]:
     last = {(i.cloudbed, i.day): i for i in work}
     writers: dict[tuple[str, str], day_work.DayWriter] = {}
     reports = []
+    handoff_dir = tmp / ".handoff"
+    handoff_dir.mkdir()
     try:
-        for item, result in zip(work, _results(work, req.jobs or os.cpu_count() or 1)):
+        results = _results(work, req.jobs or os.cpu_count() or 1, handoff_dir)
+        for item, result in zip(work, results):
             key = (item.cloudbed, item.day)
             if key not in writers:
                 writers[key] = day_work.DayWriter(
@@ -122,6 +126,7 @@ def _write_days(tmp: Path, req: Request, on_day) -> list[FileReport]:
                 )
             writer = writers[key]
             writer.take(item, result)
+            _release(handoff_dir, item)
             if item is last[key]:
                 writer.finish()
                 reports += [
@@ -137,26 +142,41 @@ def _write_days(tmp: Path, req: Request, on_day) -> list[FileReport]:
     finally:
         for writer in writers.values():
             writer.close()
+        shutil.rmtree(handoff_dir, ignore_errors=True)
     return reports
 
 
-def _results(work: list[day_work.Item], jobs: int) -> Iterator:
-    """Results in item order; at most a few items in flight per worker, so memory stays flat."""
+def _handoff_file(folder: Path, item: day_work.Item) -> Path:
+    return folder / f"{item.cloudbed}-{item.day}-{item.block}-{item.kind}.bin"
+
+
+def _run_in_worker(item: day_work.Item, folder: Path):
+    return handoff.to_file(day_work.run(item), _handoff_file(folder, item))
+
+
+def _release(folder: Path, item: day_work.Item) -> None:
+    _handoff_file(folder, item).unlink(missing_ok=True)
+
+
+def _results(work: list[day_work.Item], jobs: int, folder: Path) -> Iterator:
+    """Results in item order; at most a few items in flight per worker, so memory and the
+    hand-off files stay bounded."""
     if jobs == 1:
-        yield from map(day_work.run, work)
+        for item in work:
+            yield handoff.in_memory(day_work.run(item))
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: deque[Future] = deque()
         todo = iter(work)
         for item in todo:
-            pending.append(pool.submit(day_work.run, item))
+            pending.append(pool.submit(_run_in_worker, item, folder))
             if len(pending) >= 3 * jobs:
                 break
         while pending:
             result = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                pending.append(pool.submit(day_work.run, nxt))
+                pending.append(pool.submit(_run_in_worker, nxt, folder))
             yield result
 
 

@@ -19,6 +19,7 @@ from replaybed.compile.datasets.openrca_market.synth import day as day_work
 from replaybed.compile.datasets.openrca_market.synth.chunks import Chunk, Merger, merge, split
 from replaybed.compile.datasets.openrca_market.synth.faults import duration_of
 from replaybed.compile.datasets.openrca_market.synth.generate import Request, generate
+from replaybed.compile.datasets.openrca_market.synth.handoff import in_memory
 from replaybed.runtime.clock import offset_ms
 from replaybed.schemas import wire
 from replaybed.schemas.framing import decode_part
@@ -157,7 +158,7 @@ def test_full_scale_spans_stay_sorted_where_requests_outlive_their_block(tmp_pat
     assert spilled > 0, "no request outlived the first block: the merge went untested"
     writer = day_work.DayWriter(tmp_path / "day", day)
     for item, result in zip(pair, results):
-        writer.take(item, result)
+        writer.take(item, in_memory(result))
     writer.finish()
     spans = rows(tmp_path / "day" / catalog.FILES["trace_span"])
     written = sum(h.rows + t.rows for r in results for h, t in r.shards)
