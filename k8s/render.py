@@ -27,14 +27,22 @@ def labels(spec: DeploySpec, **extra: str) -> dict[str, str]:
     }
 
 
+ANNOTATIONS = {
+    "scenario": "replaybed.io/scenario-id",
+    "anchor": "replaybed.io/anchor",
+    "prometheus": "replaybed.io/prometheus",
+    "window": "replaybed.io/window-ms",
+}
+
+
 def _meta(spec: DeploySpec, name: str, **extra_labels: str) -> dict:
     return {
         "name": name,
         "namespace": spec.namespace,
         "labels": labels(spec, **extra_labels),
         "annotations": {
-            "replaybed.io/scenario-id": spec.scenario,
-            "replaybed.io/anchor": spec.anchor,
+            ANNOTATIONS["scenario"]: spec.scenario,
+            ANNOTATIONS["anchor"]: spec.anchor,
         },
     }
 
@@ -42,6 +50,9 @@ def _meta(spec: DeploySpec, name: str, **extra_labels: str) -> dict:
 def namespace(spec: DeploySpec) -> dict:
     meta = _meta(spec, spec.namespace)
     meta.pop("namespace")
+    # what `deploy down` needs to remove the episode's series without being told again
+    meta["annotations"][ANNOTATIONS["prometheus"]] = spec.prometheus
+    meta["annotations"][ANNOTATIONS["window"]] = f"{spec.window_start_ms},{spec.window_end_ms}"
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
 
@@ -231,6 +242,8 @@ def objects(spec: DeploySpec) -> list[dict]:
     """Every object of the deploy, in apply order (namespace first, backfill jobs last)."""
     out = [namespace(spec), locator_configmap(spec), *jaeger(spec)]
     out += [log_pod(spec, p.name, p.service) for p in spec.pods]
-    out.append(backfill_job(spec, "metrics", ["--prometheus", spec.prometheus]))
+    # `deploy up` has cleared the window before creating anything, and a restarted Job must not
+    # mistake its own first attempt's samples for another episode's
+    out.append(backfill_job(spec, "metrics", ["--prometheus", spec.prometheus, "--assume-clean"]))
     out.append(backfill_job(spec, "traces", ["--jaeger", "http://jaeger:14268"]))
     return out

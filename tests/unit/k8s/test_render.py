@@ -145,5 +145,11 @@ def test_prometheus_values_enable_the_receiver_and_a_window():
     values = yaml.safe_load(
         (Path(__file__).resolve().parents[3] / "k8s/manifests/prometheus-values.yaml").read_text()
     )
-    assert "web.enable-remote-write-receiver" in values["server"]["extraFlags"]
+    flags = values["server"]["extraFlags"]
+    assert {"web.enable-remote-write-receiver", "web.enable-admin-api"} <= set(flags)
+    assert "web.enable-lifecycle" in flags, "the chart's own flag must survive the override"
     assert values["server"]["tsdb"]["out_of_order_time_window"] in ("2h", "3h", "4h")
+    assert values["server"]["persistentVolume"]["enabled"] is False
+    jobs = {j["job_name"]: j for j in values["serverFiles"]["prometheus.yml"]["scrape_configs"]}
+    # Helm replaces lists: the override must keep every job of AIOpsLab's chart (ddf7e40)
+    assert set(jobs) == {"prometheus", "kubernetes-cadvisor", "kubernetes-nodes"}
