@@ -15,7 +15,8 @@ from replaybed.main import cli
 from replaybed.runtime import replay, retry
 from replaybed.runtime.clock import offset_ms, rfc3339
 from replaybed.runtime.report import Report
-from replaybed.runtime.senders.http_push import PROM_HEADERS, Pusher
+from replaybed.runtime.senders import prometheus_remote_write
+from replaybed.runtime.senders.http_sender import HttpSender
 from replaybed.runtime.source import open_source
 from replaybed.schemas import wire
 from replaybed.schemas.scenario_id import ScenarioId
@@ -36,15 +37,36 @@ class FakeClock:
 
 
 class FakeTransport:
-    def __init__(self, answers=()):
-        self.answers, self.calls = list(answers), []
+    """Answers from a list (an exception is raised when the answer is read); records each
+    request with the clock's time when it was sent."""
 
-    def post(self, url, headers, body):
+    def __init__(self, answers=(), clock=None):
+        self.answers, self.calls, self.clock, self.sent_at = list(answers), [], clock, []
+
+    def start(self, method, url, headers, body=None):
         self.calls.append((url, headers, body))
+        self.sent_at.append(self.clock.now_ms() if self.clock else None)
         answer = self.answers.pop(0) if self.answers else (204, b"")
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+
+        def read():
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        return read
+
+    def request(self, method, url, headers, body=None):
+        return self.start(method, url, headers, body)()
+
+
+def _prometheus(transport, clock, report):
+    return HttpSender(
+        prometheus_remote_write.BACKEND,
+        base_url="http://prom",
+        transport=transport,
+        clock=clock,
+        report=report,
+    )
 
 
 @pytest.fixture
@@ -68,7 +90,13 @@ def test_logs_dump_the_past_then_follow_the_clock(source):
             return out.write(b)
 
     replay.logs(
-        source, pod, shift, Recorder(), clock, report, ready=lambda: ready.append(clock.now_ms())
+        source,
+        shift,
+        pod=pod,
+        sink=Recorder(),
+        report=report,
+        clock=clock,
+        ready=lambda: ready.append(clock.now_ms()),
     )
     lines = out.getvalue().decode().splitlines()
     expected = list(replay.log_lines(source, pod))
@@ -98,7 +126,7 @@ def test_every_physical_line_of_a_record_carries_the_time(source, monkeypatch):
     monkeypatch.setattr(replay, "log_lines", lambda src, p: iter(records))
     clock = FakeClock(t + 3_600_000)
     out, report = io.BytesIO(), Report("logs", str(m.id), 0)
-    replay.logs(source, pod, 0, out, clock, report)
+    replay.logs(source, 0, pod=pod, sink=out, report=report, clock=clock)
     lines = out.getvalue().split(b"\n")
     assert lines.pop() == b""  # the output ends with a newline
     stamp0, stamp1 = rfc3339(t).encode(), rfc3339(t + 1000).encode()
@@ -115,34 +143,38 @@ def test_every_physical_line_of_a_record_carries_the_time(source, monkeypatch):
 
 def test_metrics_backfill_in_one_go_then_paced(source):
     m = source.manifest
-    clock = FakeClock(1_800_000_000_000)
-    shift = offset_ms(m, "now", clock.now_ms())
-    transport = FakeTransport()
-    report = Report("metrics", str(m.id), shift)
-    pusher = Pusher(
-        "http://prom/api/v1/write",
-        PROM_HEADERS,
-        transport,
-        clock,
-        report,
-        retry.Policy(),
-        compress=True,
-    )
-    replay.metrics(source, shift, pusher, clock)
-    assert report.items == m.counts.samples and not report.lost
     now0 = 1_800_000_000_000
-    for _url, headers, body in transport.calls:
+    clock = FakeClock(now0)
+    shift = offset_ms(m, "now", clock.now_ms())
+    transport = FakeTransport(clock=clock)
+    report = Report("metrics", str(m.id), shift)
+    replay.metrics(
+        source,
+        shift,
+        backend=prometheus_remote_write.BACKEND,
+        sender=_prometheus(transport, clock, report),
+        clock=clock,
+    )
+    assert report.items == m.counts.samples and not report.lost
+    newest = None
+    for (url, headers, body), sent_at in zip(transport.calls, transport.sent_at):
+        assert url == "http://prom/api/v1/write"
         assert (
             headers["Content-Encoding"] == "snappy"
             and headers["X-Prometheus-Remote-Write-Version"] == "0.1.0"
         )
         req = wire.decode_write_request(bytes(cramjam.snappy.decompress_raw(body)))
-        assert max(s.timestamp for ts in req.timeseries for s in ts.samples) <= max(
-            now0, clock.now_ms()
-        )
-    first = wire.decode_write_request(bytes(cramjam.snappy.decompress_raw(transport.calls[0][2])))
-    stamps = [s.timestamp for ts in first.timeseries for s in ts.samples]
-    assert stamps == sorted(stamps), "oldest first"
+        stamps = [[s.timestamp for s in ts.samples] for ts in req.timeseries]
+        flat = [t for series in stamps for t in series]
+        assert max(flat) <= sent_at, "a sample was sent before its time"
+        # oldest first: within a series, and from one request to the next
+        assert all(series == sorted(set(series)) for series in stamps)
+        assert newest is None or min(flat) > newest
+        newest = max(flat)
+        labels = [tuple((lb.name, lb.value) for lb in ts.labels) for ts in req.timeseries]
+        assert len(labels) == len(set(labels)), "a series appears twice in one request"
+    backfill = [at for at in transport.sent_at if at == now0]
+    assert backfill and len(backfill) < len(transport.calls) < m.counts.samples
 
 
 def test_retries_then_rejection_is_reported(source):
@@ -152,32 +184,41 @@ def test_retries_then_rejection_is_reported(source):
     answers += [(400, b"out of bounds")] * 1000
     transport = FakeTransport(answers)
     report = Report("metrics", str(m.id), 0)
-    pusher = Pusher(
-        "http://prom/api/v1/write",
-        PROM_HEADERS,
-        transport,
-        clock,
-        report,
-        retry.Policy(),
-        compress=True,
+    replay.metrics(
+        source,
+        offset_ms(m, "end", clock.now_ms()),
+        backend=prometheus_remote_write.BACKEND,
+        sender=_prometheus(transport, clock, report),
+        clock=clock,
     )
-    replay.metrics(source, offset_ms(m, "end", clock.now_ms()), pusher, clock)
     assert report.retried == 3 and report.requests >= 1
     assert report.rejected_items == m.counts.samples - report.items
     assert sum(clock.slept) < 60
 
 
-def test_a_permanent_500_too_old_sample_is_not_retried():
+def test_a_permanent_500_too_old_sample_is_not_retried_by_the_prometheus_sender():
     clock = FakeClock(0)
     t = FakeTransport([(500, b"too old sample")] * 5)
-    outcome = retry.send(t, "http://x", {}, b"", clock)
+    outcome = retry.deliver(
+        lambda: t.request("POST", "http://x", {}, b""),
+        clock,
+        permanent=prometheus_remote_write.permanent,
+    )
     assert not outcome.ok and len(t.calls) == 1 and "too old" in outcome.detail
+    # the generic rule knows nothing of Prometheus: a 500 is worth another try
+    t = FakeTransport([(500, b"too old sample"), (204, b"")])
+    outcome = retry.deliver(lambda: t.request("POST", "http://x", {}, b""), clock)
+    assert outcome.ok and outcome.retries == 1
 
 
 def test_5xx_retries_stop_at_the_budget():
     clock = FakeClock(0)
     t = FakeTransport([(503, b"")] * 10_000)
-    outcome = retry.send(t, "http://x", {}, b"", clock, retry.Policy(retry_budget_s=30))
+    outcome = retry.deliver(
+        lambda: t.request("POST", "http://x", {}, b""),
+        clock,
+        policy=retry.Policy(retry_budget_s=30),
+    )
     assert not outcome.ok and outcome.retries > 3 and clock.t >= 30_000
     assert max(clock.slept) <= retry.Policy().cap_s
 

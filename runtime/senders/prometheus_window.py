@@ -1,25 +1,20 @@
 """One incident per window: refuse (or, with --replace, clear) a Prometheus window that already
-holds series of the scenario's namespace, before anything is written (the shell around
-`schemas.prometheus_api.clear_window`)."""
+holds series of the scenario's namespace, before anything is written (the HTTP shell around
+`schemas.prometheus_api.clear_window`, run by `run metrics` before the remote-write pushes)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from replaybed.runtime.clock import Clock
+from replaybed.runtime.clock import Clock, replay_window
 from replaybed.runtime.errors import ReplayConfigError
+from replaybed.runtime.report import Report
 from replaybed.runtime.transport import Transport
 from replaybed.schemas import prometheus_api
 from replaybed.schemas.manifest import Manifest
 from replaybed.schemas.version import __version__
 
 HEADERS = {"User-Agent": f"replaybed/{__version__}", "Accept": "application/json"}
-
-
-def replay_window(manifest: Manifest, shift_ms: int) -> tuple[int, int]:
-    """First and last millisecond a replay of `manifest` shifted by `shift_ms` can write."""
-    start = manifest.origin_ms + manifest.window.start_ms + shift_ms
-    return start, manifest.origin_ms + manifest.window.end_ms + shift_ms - 1
 
 
 def ensure_clean(
@@ -30,8 +25,11 @@ def ensure_clean(
     manifest: Manifest,
     shift_ms: int,
     replace: bool,
+    report: Report,
     connect_timeout_s: float = 120.0,
 ) -> prometheus_api.WindowState:
+    """Raises ReplayConfigError when the window is not (or cannot be made) clean; books the
+    series it deleted and the requests it had to repeat in `report`."""
     base = url.rstrip("/")
     started = clock.now_ms()
 
@@ -45,6 +43,7 @@ def ensure_clean(
                 if (clock.now_ms() - started) / 1000 >= connect_timeout_s:
                     raise ReplayConfigError(f"{base}: unreachable ({exc})") from exc
                 clock.sleep(1.0)
+                report.retried += 1
 
     start, end = replay_window(manifest, shift_ms)
     state = prometheus_api.clear_window(
@@ -52,4 +51,5 @@ def ensure_clean(
     )
     if state.problem:
         raise ReplayConfigError(state.problem)
+    report.replaced_series = state.found
     return state
