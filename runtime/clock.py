@@ -61,7 +61,7 @@ def check_slot_range(manifest: Manifest, shift_ms: int, anchor: str) -> None:
     if start < VARINT_MS_MIN or end >= VARINT_MS_MAX:
         raise ReplayConfigError(
             f"--anchor {anchor}: the window would land at {start}..{end} ms, outside "
-            f"[{VARINT_MS_MIN}, {VARINT_MS_MAX}) ms (1971-02-03 .. 2109-05-15 UTC), the times "
+            f"[{VARINT_MS_MIN}, {VARINT_MS_MAX}) ms (1971-02-02 .. 2109-05-15 UTC), the times "
             "a prebuilt body can hold"
         )
 

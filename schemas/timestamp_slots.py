@@ -5,7 +5,7 @@ where it sits (its slot). That only works if an encoded timestamp's width never 
 value, which both backends' encodings allow:
 
 - Prometheus remote write: `Sample.timestamp` is a protobuf varint of milliseconds (7 bits per
-  byte). Every value in [2^35, 2^42) ms, i.e. 1971-02-03 .. 2109-05-15 UTC, takes exactly 6
+  byte). Every value in [2^35, 2^42) ms, i.e. 1971-02-02 .. 2109-05-15 UTC, takes exactly 6
   bytes, the last one below 0x80 and the five before it at or above 0x80. Shifting a timestamp
   inside that range never changes a length prefix, so the rest of the body stays byte for byte.
 - Jaeger Thrift binary: `Span.startTime` is an i64 of microseconds, a fixed 8-byte big-endian
@@ -20,7 +20,7 @@ import struct
 
 from replaybed.schemas.errors import SchemaError
 
-VARINT_MS_MIN = 1 << 35  # 1971-02-03T05:31:50.848Z: smallest ms time with a 6-byte varint
+VARINT_MS_MIN = 1 << 35  # 1971-02-02T16:22:18.368Z: smallest ms time with a 6-byte varint
 VARINT_MS_MAX = 1 << 42  # 2109-05-15T07:35:11.104Z: first ms time that would need 7 bytes
 VARINT_MS_WIDTH = 6
 START_US = struct.Struct(">q")  # Jaeger Span.startTime, Thrift binary i64
@@ -35,7 +35,7 @@ def varint_ms(ms: int) -> bytes:
     """The 6-byte varint of a millisecond time in [2^35, 2^42) (the protobuf encoding of it)."""
     if not VARINT_MS_MIN <= ms < VARINT_MS_MAX:
         raise TimestampOutOfRange(
-            f"timestamp {ms} ms is outside [2^35, 2^42) ms (1971-02-03 .. 2109-05-15 UTC), "
+            f"timestamp {ms} ms is outside [2^35, 2^42) ms (1971-02-02 .. 2109-05-15 UTC), "
             "the range a 6-byte varint slot holds"
         )
     return bytes(

@@ -14,9 +14,11 @@ before anything is written is `prometheus_window`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
-from operator import add, itemgetter
+from operator import itemgetter
+from typing import Any
 
 import cramjam
 
@@ -28,7 +30,6 @@ from replaybed.schemas.framing import MetricFrame
 from replaybed.schemas.remote_write_layout import (
     SAMPLE_BEFORE_SLOT,
     SAMPLE_HEAD,
-    TIMESTAMP_TAG,
     labels_of,
     series_entry,
 )
@@ -46,7 +47,7 @@ _PERMANENT_5XX = (b"too old sample", b"out of bounds", b"duplicate sample")
 _HEAD = itemgetter(slice(None, -SAMPLE_BEFORE_SLOT))
 _SAMPLE = itemgetter(slice(-SAMPLE_BEFORE_SLOT, None))
 _SAMPLE_START = itemgetter(slice(-SAMPLE_BEFORE_SLOT, -SAMPLE_BEFORE_SLOT + len(SAMPLE_HEAD)))
-_LAST = itemgetter(slice(-1, None))
+_consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend  # runs a map at C speed
 
 
 def permanent(status: int, answer: bytes) -> bool:
@@ -65,48 +66,59 @@ def write_request(frames: Sequence[MetricFrame], shift_ms: int) -> bytes:
     """One `WriteRequest` with the frames' samples shifted by `shift_ms`, one entry per series.
 
     `frames` are oldest first. When a frame is not laid out as the compiler lays frames out
-    (one timestamp, 18-byte samples), the shifted bodies are concatenated instead: the same
-    samples, one entry each.
+    (one timestamp, one 18-byte sample per entry), the shifted bodies are concatenated instead:
+    the same samples, one entry each.
     """
-    runs: list[tuple[list[bytes], list[list[bytes]]]] = []  # (series heads, samples per frame)
+    samples_of: dict[bytes, list[bytes]] = {}  # series head -> its samples and timestamps
+    layouts: dict[tuple[int, bytes], _Layout] = {}
     last_t = None
     for frame in frames:
         if frame.t0 != frame.t1 or (last_t is not None and frame.t0 < last_t):
             return _concatenated(frames, shift_ms)
         last_t = frame.t0
         pieces = patch.segments(frame)
-        if pieces.pop() or not _one_sample_each(pieces):
+        if pieces.pop() or (pieces and _SAMPLE_START(pieces[0]) != SAMPLE_HEAD):
             return _concatenated(frames, shift_ms)
-        heads = list(map(_HEAD, pieces))
-        samples = list(map(add, map(_SAMPLE, pieces), repeat(varint_ms(frame.t0 + shift_ms))))
-        # frames of one part usually list the same series in the same order: keep them as
-        # columns and join them per series at C speed
-        if runs and runs[-1][0] == heads:
-            runs[-1][1].append(samples)
-        else:
-            runs.append((heads, [samples]))
-    merged: dict[bytes, list[bytes]] = {}
-    for heads, columns in runs:
-        for head, joined in zip(heads, map(b"".join, zip(*columns))):
-            merged.setdefault(head, []).append(joined)
+        if not pieces:
+            continue
+        # Frames of one request list a few recurring series sets (series sampled every minute,
+        # others less often): a frame laid out like an earlier one reuses its series lookup, so
+        # the per-sample work is C-level maps instead of a Python loop.
+        key = (len(pieces), _HEAD(pieces[0]))
+        layout = layouts.get(key)
+        if layout is None or not layout.matches(pieces):
+            layout = layouts[key] = _Layout.of(pieces, samples_of)
+        targets = layout.targets
+        _consume(map(list.append, targets, map(_SAMPLE, pieces)))
+        _consume(map(list.append, targets, repeat(varint_ms(frame.t0 + shift_ms))))
     entries = []
-    for head, parts in merged.items():
+    for head, samples in samples_of.items():
         labels = labels_of(head)
         if labels is None:
             return _concatenated(frames, shift_ms)
-        entries.append(series_entry(labels, b"".join(parts)))
+        entries.append(series_entry(labels, b"".join(samples)))
     return b"".join(entries)
 
 
-def _one_sample_each(pieces: list[bytes]) -> bool:
-    """Every piece ends with one sample up to its timestamp slot (`0x12 0x10 0x09 f64 0x10`)."""
-    if not pieces:
-        return True
-    return (
-        min(map(len, pieces)) > SAMPLE_BEFORE_SLOT + 1
-        and set(map(_SAMPLE_START, pieces)) == {SAMPLE_HEAD}
-        and set(map(_LAST, pieces)) == {TIMESTAMP_TAG}
-    )
+class _Layout:
+    """The series of one frame, in order, and where each one's samples go."""
+
+    def __init__(self, heads: list[bytes], lengths: list[int], targets: list[list[bytes]]):
+        self.heads, self.lengths, self.targets = heads, lengths, targets
+
+    @classmethod
+    def of(cls, pieces: list[bytes], samples_of: dict[bytes, list[bytes]]) -> _Layout:
+        heads = list(map(_HEAD, pieces))
+        for head in heads:
+            if head not in samples_of:
+                samples_of[head] = []
+        return cls(heads, list(map(len, pieces)), list(map(samples_of.__getitem__, heads)))
+
+    def matches(self, pieces: list[bytes]) -> bool:
+        # same lengths and every piece starting with the same head: the same series, in order
+        return self.lengths == list(map(len, pieces)) and all(
+            map(bytes.startswith, pieces, self.heads)
+        )
 
 
 def _concatenated(frames: Sequence[MetricFrame], shift_ms: int) -> bytes:
