@@ -106,11 +106,15 @@ def _push(
         raise click.UsageError(f"give {backend.url_option} URL or --out FILE")
     began = time.monotonic()
     clock, src, shift = _setup(scenario, store_url, locator, anchor)
+    try:
+        check_slot_range(src.manifest, shift, anchor)
+    except BaseException:
+        src.close()
+        raise
     report = Report(media_types.kind_of(media_type), str(src.manifest.id), shift)
     transport = HttpTransport()
     sink = open(out, "wb") if out else None
     try:
-        check_slot_range(src.manifest, shift, anchor)
         sender: Sender
         if sink is not None:
             sender = OutFile(sink, report)

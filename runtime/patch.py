@@ -58,7 +58,5 @@ def trace_body(frame: TraceFrame, shift_ms: int) -> bytes:
     """The frame's Thrift `Batch` body with every span startTime moved by `shift_ms`."""
     out = bytearray(frame.body)
     if shift_ms:
-        delta_us = shift_ms * 1000
-        for slot in u32s(frame.slots):
-            shift_start_us(out, slot, delta_us)
+        shift_start_us(out, u32s(frame.slots), shift_ms * 1000)
     return bytes(out)

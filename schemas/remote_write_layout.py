@@ -25,8 +25,15 @@ TIMESTAMP_TAG = b"\x10"  # Sample.timestamp, varint
 SAMPLE_BEFORE_SLOT = SAMPLE_WIDTH - VARINT_MS_WIDTH
 
 
+_ONE_BYTE = [bytes((n,)) for n in range(0x80)]
+
+
 def varint(n: int) -> bytes:
     """Protobuf's base-128 varint of a non-negative integer."""
+    if n < 0x80:
+        return _ONE_BYTE[n]
+    if n < 0x4000:
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
     out = bytearray()
     while n > 0x7F:
         out.append((n & 0x7F) | 0x80)
@@ -35,9 +42,10 @@ def varint(n: int) -> bytes:
     return bytes(out)
 
 
-def series_entry(labels: bytes, samples: bytes) -> bytes:
-    """One `TimeSeries` entry of a `WriteRequest`: a label block and its samples, oldest first."""
-    return bytes((SERIES_TAG,)) + varint(len(labels) + len(samples)) + labels + samples
+def series_entry(labels_and_samples: bytes) -> bytes:
+    """One `TimeSeries` entry of a `WriteRequest`: a label block followed by its samples, oldest
+    first."""
+    return b"".join((_ONE_BYTE[SERIES_TAG], varint(len(labels_and_samples)), labels_and_samples))
 
 
 def labels_of(head: bytes) -> bytes | None:
@@ -45,6 +53,10 @@ def labels_of(head: bytes) -> bytes | None:
     `head` is not `0x0a varint(len(labels) + 18) labels`."""
     if len(head) < 2 or head[0] != SERIES_TAG:
         return None
+    # label blocks are mostly 110 .. 16 000 bytes long: a two-byte length
+    if head[1] >= 0x80 and len(head) > 2 and head[2] < 0x80:
+        length = (head[1] & 0x7F) | head[2] << 7
+        return head[3:] if length == len(head) - 3 + SAMPLE_WIDTH else None
     length = shift = 0
     for at in range(1, min(len(head), 6)):
         length |= (head[at] & 0x7F) << shift

@@ -17,6 +17,7 @@ The compiler writes slots with these rules and the runtime rewrites them with th
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 
 from replaybed.schemas.errors import SchemaError
 
@@ -67,7 +68,8 @@ def read_varint_ms(buf: bytes | bytearray | memoryview, at: int) -> int:
     )
 
 
-def shift_start_us(buf: bytearray, at: int, delta_us: int) -> None:
-    """Add `delta_us` to the Jaeger startTime slot at `at`, in place."""
-    (start,) = START_US.unpack_from(buf, at)
-    START_US.pack_into(buf, at, start + delta_us)
+def shift_start_us(buf: bytearray, slots: Iterable[int], delta_us: int) -> None:
+    """Add `delta_us` to every Jaeger startTime slot (offsets into `buf`), in place."""
+    unpack, pack = START_US.unpack_from, START_US.pack_into
+    for at in slots:
+        pack(buf, at, unpack(buf, at)[0] + delta_us)

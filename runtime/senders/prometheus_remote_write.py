@@ -69,35 +69,36 @@ def write_request(frames: Sequence[MetricFrame], shift_ms: int) -> bytes:
     (one timestamp, one 18-byte sample per entry), the shifted bodies are concatenated instead:
     the same samples, one entry each.
     """
-    samples_of: dict[bytes, list[bytes]] = {}  # series head -> its samples and timestamps
+    series: dict[bytes, list[bytes]] = {}  # head -> the label block, then samples and timestamps
     layouts: dict[tuple[int, bytes], _Layout] = {}
     last_t = None
-    for frame in frames:
-        if frame.t0 != frame.t1 or (last_t is not None and frame.t0 < last_t):
-            return _concatenated(frames, shift_ms)
-        last_t = frame.t0
-        pieces = patch.segments(frame)
-        if pieces.pop() or (pieces and _SAMPLE_START(pieces[0]) != SAMPLE_HEAD):
-            return _concatenated(frames, shift_ms)
-        if not pieces:
-            continue
-        # Frames of one request list a few recurring series sets (series sampled every minute,
-        # others less often): a frame laid out like an earlier one reuses its series lookup, so
-        # the per-sample work is C-level maps instead of a Python loop.
-        key = (len(pieces), _HEAD(pieces[0]))
-        layout = layouts.get(key)
-        if layout is None or not layout.matches(pieces):
-            layout = layouts[key] = _Layout.of(pieces, samples_of)
-        targets = layout.targets
-        _consume(map(list.append, targets, map(_SAMPLE, pieces)))
-        _consume(map(list.append, targets, repeat(varint_ms(frame.t0 + shift_ms))))
-    entries = []
-    for head, samples in samples_of.items():
-        labels = labels_of(head)
-        if labels is None:
-            return _concatenated(frames, shift_ms)
-        entries.append(series_entry(labels, b"".join(samples)))
-    return b"".join(entries)
+    try:
+        for frame in frames:
+            if frame.t0 != frame.t1 or (last_t is not None and frame.t0 < last_t):
+                raise _NotCompiledLayout
+            last_t = frame.t0
+            pieces = patch.segments(frame)
+            if pieces.pop() or (pieces and _SAMPLE_START(pieces[0]) != SAMPLE_HEAD):
+                raise _NotCompiledLayout
+            if not pieces:
+                continue
+            # Frames of one request list a few recurring series sets (series sampled every
+            # minute, others less often): a frame laid out like an earlier one reuses its series
+            # lookup, so the per-sample work is C-level maps instead of a Python loop.
+            key = (len(pieces), _HEAD(pieces[0]))
+            layout = layouts.get(key)
+            if layout is None or not layout.matches(pieces):
+                layout = layouts[key] = _Layout.of(pieces, series)
+            targets = layout.targets
+            _consume(map(list.append, targets, map(_SAMPLE, pieces)))
+            _consume(map(list.append, targets, repeat(varint_ms(frame.t0 + shift_ms))))
+    except _NotCompiledLayout:
+        return _concatenated(frames, shift_ms)
+    return b"".join(map(series_entry, map(b"".join, series.values())))
+
+
+class _NotCompiledLayout(Exception):
+    pass
 
 
 class _Layout:
@@ -107,12 +108,15 @@ class _Layout:
         self.heads, self.lengths, self.targets = heads, lengths, targets
 
     @classmethod
-    def of(cls, pieces: list[bytes], samples_of: dict[bytes, list[bytes]]) -> _Layout:
+    def of(cls, pieces: list[bytes], series: dict[bytes, list[bytes]]) -> _Layout:
         heads = list(map(_HEAD, pieces))
         for head in heads:
-            if head not in samples_of:
-                samples_of[head] = []
-        return cls(heads, list(map(len, pieces)), list(map(samples_of.__getitem__, heads)))
+            if head not in series:
+                labels = labels_of(head)
+                if labels is None:
+                    raise _NotCompiledLayout
+                series[head] = [labels]
+        return cls(heads, list(map(len, pieces)), list(map(series.__getitem__, heads)))
 
     def matches(self, pieces: list[bytes]) -> bool:
         # same lengths and every piece starting with the same head: the same series, in order

@@ -19,6 +19,7 @@ from replaybed.runtime.senders import prometheus_remote_write
 from replaybed.runtime.senders.http_sender import HttpSender
 from replaybed.runtime.source import open_source
 from replaybed.schemas import wire
+from replaybed.schemas.framing import MetricFrame, decode_frames
 from replaybed.schemas.scenario_id import ScenarioId
 
 SCENARIO = "cloudbed-1/000"
@@ -250,6 +251,54 @@ def test_out_file_holds_the_exact_request_bodies(tiny_store, tmp_path):
         raw = raw[4 + n :]
     _, m = bundle.resolve(tiny_store, ScenarioId.parse(SCENARIO))
     assert spans == report["items"] == m.counts.spans
+
+
+def test_out_file_holds_every_sample_in_per_series_requests(tiny_store, tmp_path):
+    out = tmp_path / "bodies"
+    result = CliRunner().invoke(
+        cli,
+        ["run", "metrics", "--scenario", SCENARIO, "--store", str(tiny_store.backend.root)]
+        + ["--anchor", "end", "--out", str(out), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    shift = report["offset_ms"]
+    _, m = bundle.resolve(tiny_store, ScenarioId.parse(SCENARIO))
+    expected = set()
+    for ref in m.parts_of("metrics"):
+        for frame in decode_frames(bundle.read_part(tiny_store, ref), MetricFrame):
+            if m.window.contains(frame.t0 - m.origin_ms):
+                for ts in wire.decode_write_request(bytes(frame.body)).timeseries:
+                    labels = tuple((lb.name, lb.value) for lb in ts.labels)
+                    expected |= {(labels, s.timestamp + shift, s.value) for s in ts.samples}
+    raw, got, requests, newest = out.read_bytes(), [], 0, None
+    while raw:
+        (n,) = struct.unpack("<I", raw[:4])
+        req = wire.decode_write_request(bytes(cramjam.snappy.decompress_raw(raw[4 : 4 + n])))
+        raw, requests = raw[4 + n :], requests + 1
+        labels = [tuple((lb.name, lb.value) for lb in ts.labels) for ts in req.timeseries]
+        assert len(labels) == len(set(labels))
+        stamps = [s.timestamp for ts in req.timeseries for s in ts.samples]
+        assert newest is None or min(stamps) > newest
+        newest = max(stamps)
+        got += [
+            (lb, s.timestamp, s.value) for lb, ts in zip(labels, req.timeseries) for s in ts.samples
+        ]
+    assert len(got) == len(set(got)) == report["items"] == m.counts.samples
+    assert set(got) == expected and requests == report["requests"]
+
+
+def test_an_anchor_beyond_what_a_slot_holds_is_refused_before_anything_is_written(
+    tiny_store, tmp_path
+):
+    out = tmp_path / "bodies"
+    for kind in ("metrics", "traces"):
+        r = CliRunner().invoke(
+            cli,
+            ["run", kind, "--scenario", SCENARIO, "--store", str(tiny_store.backend.root)]
+            + ["--anchor", "2110-01-01T00:00:00Z", "--out", str(out)],
+        )
+        assert r.exit_code == 2 and "2109-05-15" in r.output and not out.exists(), r.output
 
 
 def test_bad_flags_are_clear(tiny_store):

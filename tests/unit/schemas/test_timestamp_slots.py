@@ -66,9 +66,12 @@ def test_a_slot_that_is_not_one_is_named():
         read_varint_ms(b"\x00\x00\x01\x02", 2)
 
 
-@given(start=st.integers(0, 2**62), delta=st.integers(-(2**40), 2**40))
-def test_jaeger_start_times_shift_in_place_big_endian(start, delta):
-    buf = bytearray(b"\xaa" + START_US.pack(start) + b"\xbb")
-    shift_start_us(buf, 1, delta)
-    assert buf[0] == 0xAA and buf[-1] == 0xBB
-    assert int.from_bytes(buf[1:9], "big", signed=True) == start + delta
+@given(starts=st.lists(st.integers(0, 2**62), max_size=5), delta=st.integers(-(2**40), 2**40))
+def test_jaeger_start_times_shift_in_place_big_endian(starts, delta):
+    buf = bytearray(b"\xaa" + b"".join(START_US.pack(s) + b"\xbb" for s in starts))
+    shift_start_us(buf, [1 + 9 * i for i in range(len(starts))], delta)
+    assert buf[0] == 0xAA and buf[9::9] == b"\xbb" * len(starts)
+    got = [
+        int.from_bytes(buf[1 + 9 * i : 9 + 9 * i], "big", signed=True) for i in range(len(starts))
+    ]
+    assert got == [s + delta for s in starts]
