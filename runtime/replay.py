@@ -17,7 +17,7 @@ from typing import BinaryIO
 from replaybed.runtime.clock import Clock
 from replaybed.runtime.errors import ReplayConfigError
 from replaybed.runtime.report import Report
-from replaybed.runtime.senders.backend import HttpBackend, Sender
+from replaybed.runtime.senders.backend import Batching, HttpBackend, Sender
 from replaybed.runtime.senders.log_lines import LogPrinter
 from replaybed.runtime.source import Source
 from replaybed.schemas import media_types
@@ -47,6 +47,35 @@ class _Ready:
                 self.ready()
 
 
+class _Batch:
+    """Frames gathered for one request, within the backend's limits (None: one frame each)."""
+
+    def __init__(self, limits: Batching | None):
+        self.limits = limits
+        self.frames: list = []
+        self.items = self.size = 0
+
+    def admits(self, frame: MetricFrame | TraceFrame) -> bool:
+        if not self.frames:
+            return True
+        limits = self.limits
+        return limits is not None and (
+            frame.t1 - self.frames[0].t0 <= limits.max_span_ms
+            and self.items + frame.count <= limits.max_items
+            and self.size + len(frame.body) <= limits.max_frame_bytes
+        )
+
+    def add(self, frame: MetricFrame | TraceFrame) -> None:
+        self.frames.append(frame)
+        self.items += frame.count
+        self.size += len(frame.body)
+
+    def send(self, backend: HttpBackend, sender: Sender, shift_ms: int) -> None:
+        if self.frames:
+            sender.push(backend.request_body(self.frames, shift_ms), self.items)
+        self.frames, self.items, self.size = [], 0, 0
+
+
 def metrics(
     src: Source,
     shift_ms: int,
@@ -58,40 +87,21 @@ def metrics(
 ) -> None:
     m = src.manifest
     tracker = _Ready(clock.now_ms(), ready)
-    limits = backend.batching
-    batch: list[MetricFrame] = []
-    items = size = 0
-
-    def flush() -> None:
-        nonlocal batch, items, size
-        if batch:
-            sender.push(backend.request_body(batch, shift_ms), items)
-        batch, items, size = [], 0, 0
-
-    def fits(frame: MetricFrame) -> bool:
-        if not batch:
-            return True
-        return limits is not None and (
-            frame.t1 - batch[0].t0 <= limits.max_span_ms
-            and items + frame.count <= limits.max_items
-            and size + len(frame.body) <= limits.max_frame_bytes
-        )
-
+    batch = _Batch(backend.batching)
     for ref in m.parts_of("metrics"):
         for frame in src.frames(ref, MetricFrame):
             if not m.window.contains(frame.t0 - m.origin_ms):
                 continue
             due = frame.t1 + shift_ms
-            if tracker.due(due) or due > clock.now_ms() or not fits(frame):
-                flush()
-            if tracker.due(due) or due > clock.now_ms():
+            waits = tracker.due(due) or due > clock.now_ms()
+            if waits or not batch.admits(frame):
+                batch.send(backend, sender, shift_ms)
+            if waits:
                 sender.drain()
                 tracker.fire()
                 _wait(clock, due)
-            batch.append(frame)
-            items += frame.count
-            size += len(frame.body)
-    flush()
+            batch.add(frame)
+    batch.send(backend, sender, shift_ms)
     sender.drain()
     tracker.fire()
 
@@ -112,7 +122,22 @@ def traces(
         frames += [f for f in src.frames(ref, TraceFrame) if m.window.contains(f.t0 - m.origin_ms)]
     # a batch is due once its latest span has ended: a span never shows up before it is over
     frames.sort(key=lambda f: (f.end, f.t0, f.pod))
-    for frame in frames:
+    now = clock.now_ms()
+    backlog = 0
+    while backlog < len(frames) and frames[backlog].end + shift_ms <= now:
+        backlog += 1
+    # the backlog in as few requests as the backend takes: a batch holds one process (pod)
+    by_pod: dict[str, list[TraceFrame]] = {}
+    for frame in frames[:backlog]:
+        by_pod.setdefault(frame.pod, []).append(frame)
+    for pod_frames in by_pod.values():
+        batch = _Batch(backend.batching)
+        for frame in pod_frames:
+            if not batch.admits(frame):
+                batch.send(backend, sender, shift_ms)
+            batch.add(frame)
+        batch.send(backend, sender, shift_ms)
+    for frame in frames[backlog:]:
         due = frame.end + shift_ms
         if tracker.due(due) or due > clock.now_ms():
             sender.drain()

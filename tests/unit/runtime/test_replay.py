@@ -15,7 +15,7 @@ from replaybed.main import cli
 from replaybed.runtime import replay, retry
 from replaybed.runtime.clock import offset_ms, rfc3339
 from replaybed.runtime.report import Report
-from replaybed.runtime.senders import prometheus_remote_write
+from replaybed.runtime.senders import jaeger_thrift_http, prometheus_remote_write
 from replaybed.runtime.senders.http_sender import HttpSender
 from replaybed.runtime.source import open_source
 from replaybed.schemas import wire
@@ -41,13 +41,14 @@ class FakeTransport:
     """Answers from a list (an exception is raised when the answer is read); records each
     request with the clock's time when it was sent."""
 
-    def __init__(self, answers=(), clock=None):
+    def __init__(self, answers=(), clock=None, default=(204, b"")):
         self.answers, self.calls, self.clock, self.sent_at = list(answers), [], clock, []
+        self.default = default
 
     def start(self, method, url, headers, body=None):
         self.calls.append((url, headers, body))
         self.sent_at.append(self.clock.now_ms() if self.clock else None)
-        answer = self.answers.pop(0) if self.answers else (204, b"")
+        answer = self.answers.pop(0) if self.answers else self.default
 
         def read():
             if isinstance(answer, Exception):
@@ -176,6 +177,37 @@ def test_metrics_backfill_in_one_go_then_paced(source):
         assert len(labels) == len(set(labels)), "a series appears twice in one request"
     backfill = [at for at in transport.sent_at if at == now0]
     assert backfill and len(backfill) < len(transport.calls) < m.counts.samples
+
+
+def test_traces_backfill_per_pod_then_each_batch_once_its_spans_have_ended(source):
+    m = source.manifest
+    now0 = 1_800_000_000_000
+    clock = FakeClock(now0)
+    shift = offset_ms(m, "now", clock.now_ms())
+    transport = FakeTransport(clock=clock, default=(202, b""))
+    report = Report("traces", str(m.id), shift)
+    sender = HttpSender(
+        jaeger_thrift_http.BACKEND,
+        base_url="http://jaeger:14268",
+        transport=transport,
+        clock=clock,
+        report=report,
+    )
+    replay.traces(source, shift, backend=jaeger_thrift_http.BACKEND, sender=sender, clock=clock)
+    assert report.items == m.counts.spans and not report.lost
+    seen, backfill_pods = set(), []
+    for (url, headers, body), sent_at in zip(transport.calls, transport.sent_at):
+        assert url == "http://jaeger:14268/api/traces"
+        assert headers["Content-Type"] == "application/x-thrift"
+        batch = wire.decode_batch(body)
+        ends = [(s.startTime + s.duration + 999) // 1000 for s in batch.spans]
+        assert max(ends) <= sent_at, "a span was sent before it ended"
+        seen |= {s.spanId for s in batch.spans}
+        if sent_at == now0:
+            backfill_pods.append(dict((t.key, t.vStr) for t in batch.process.tags)["pod"])
+    assert len(seen) == m.counts.spans
+    assert backfill_pods and len(backfill_pods) == len(set(backfill_pods)), "one request per pod"
+    assert len(transport.calls) > len(backfill_pods)
 
 
 def test_retries_then_rejection_is_reported(source):

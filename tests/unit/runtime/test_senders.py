@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replaybed.compile import prom_write
+from replaybed.compile import jaeger_thrift, prom_write
 from replaybed.runtime import patch
-from replaybed.runtime.errors import ReplayConfigError
+from replaybed.runtime.errors import ReplayConfigError, ReplayError
 from replaybed.runtime.report import Report
 from replaybed.runtime.senders import (
     HTTP_BACKENDS,
@@ -212,3 +212,32 @@ def test_out_file_is_length_prefixed_bodies():
         sink.getvalue() == b"\x05\x00\x00\x00first" + b"\x00" * 4 + b"\x2c\x01\x00\x00" + b"x" * 300
     )
     assert (report.requests, report.items, report.bytes) == (3, 7, 305)
+
+
+def _trace_frame(pod, starts, first_id=1):
+    spans = [
+        jaeger_thrift.Span(
+            s, "7b532f0b62717b83b9d3ff72e97447c2", f"{first_id + i:016x}", "", 5, "rpc", "0", "op"
+        )
+        for i, s in enumerate(starts)
+    ]
+    return jaeger_thrift.batch(pod.rsplit("-", 1)[0], pod, "node-1", spans)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 6), min_size=1, max_size=6), shift=st.integers(0, 10**10))
+def test_frames_of_one_pod_merge_into_one_batch(sizes, shift):
+    frames, first = [], 1
+    for i, n in enumerate(sizes):
+        frames.append(_trace_frame("cart-0", [T0 + 60_000 * i + j for j in range(n)], first))
+        first += n
+    batch = wire.decode_batch(jaeger_thrift_http.batch(frames, shift))
+    expected = [s for f in frames for s in wire.decode_batch(patch.trace_body(f, shift)).spans]
+    assert batch.spans == expected and len(expected) == sum(sizes)
+    assert batch.process == wire.decode_batch(bytes(frames[0].body)).process
+
+
+def test_frames_of_different_processes_are_not_merged():
+    a, b = _trace_frame("cart-0", [T0]), _trace_frame("cart-1", [T0])
+    with pytest.raises(ReplayError, match="one process per pod"):
+        jaeger_thrift_http.batch([a, b], 0)
