@@ -361,16 +361,20 @@ def _number(v: float) -> str:
     return repr(v)
 
 
-def _wait_queryable(prom: Prometheus, *, namespace: str, minutes: int, at_s: float, n: int):
-    """Poll until one query returns all `n` raw samples of the namespace (the whole history)."""
+def _wait_queryable(
+    prom: Prometheus, *, namespace: str, minutes: int, at_s: float, n: int
+) -> float:
+    """Poll until one query returns all `n` raw samples of the namespace (the whole history);
+    returns how long that last query took (both sides pay it)."""
     query = f'{{namespace="{namespace}"}}[{minutes}m]'
     url = f"{prom.url}/api/v1/query?" + urllib.parse.urlencode(
         {"query": query, "time": f"{at_s:.3f}"}
     )
     while True:
+        began = time.perf_counter()
         result = json.load(urllib.request.urlopen(url, timeout=300))["data"]["result"]
         if sum(len(r["values"]) for r in result) >= n:
-            return
+            return time.perf_counter() - began
         time.sleep(0.05)
 
 
@@ -395,9 +399,12 @@ def _live(store, scenario, m, root: Path, *, script: str) -> dict:
         report = json.loads(run.stdout)
         at = (m.origin_ms + m.window.end_ms + report["offset_ms"]) / 1000
         minutes = (m.window.end_ms - m.window.start_ms) // 60000 + 1
-        _wait_queryable(prom, namespace=m.namespace, minutes=minutes, at_s=at, n=m.counts.samples)
+        query = _wait_queryable(
+            prom, namespace=m.namespace, minutes=minutes, at_s=at, n=m.counts.samples
+        )
         peak = run.stderr.rsplit("PEAK_KB", 1)
         return {
+            "query": query,
             "pushed": pushed,
             "queryable": time.perf_counter() - t,
             "client_cpu": client_cpu,
@@ -424,8 +431,9 @@ def _promtool(openmetrics: Path, root: Path, *, m, at_s: float, n: int) -> dict:
         prom.start()
         started = time.perf_counter() - t
         minutes = (m.window.end_ms - m.window.start_ms) // 60000 + 1
-        _wait_queryable(prom, namespace=m.namespace, minutes=minutes, at_s=at_s, n=n)
+        query = _wait_queryable(prom, namespace=m.namespace, minutes=minutes, at_s=at_s, n=n)
         return {
+            "query": query,
             "blocks": blocks,
             "started": started,
             "queryable": time.perf_counter() - t,
@@ -460,7 +468,8 @@ def test_history_queryable_live_vs_promtool(compiled, tmp_path):
         f"after {med(live, 'queryable'):.2f} s live (`run metrics --anchor end`, process start "
         f"included; pushed after {med(live, 'pushed'):.2f} s in {med(live, 'requests'):.0f} "
         f"requests; replayer CPU {med(live, 'client_cpu'):.2f} s, Prometheus CPU "
-        f"{med(live, 'prom_cpu'):.2f} s; replayer peak RSS {med(live, 'peak_mb'):.0f} MB) vs "
+        f"{med(live, 'prom_cpu'):.2f} s; replayer peak RSS {med(live, 'peak_mb'):.0f} MB; the "
+        f"answering query itself {med(live, 'query'):.2f} s) vs "
         f"{med(peer, 'queryable'):.2f} s promtool peer (create-blocks {med(peer, 'blocks'):.2f} s, "
         f"{med(peer, 'promtool_cpu'):.2f} s CPU; Prometheus up after "
         f"{med(peer, 'started'):.2f} s; OpenMetrics input written beforehand in {written:.1f} s, "
