@@ -42,10 +42,9 @@ def varint(n: int) -> bytes:
     return bytes(out)
 
 
-def series_entry(labels_and_samples: bytes) -> bytes:
-    """One `TimeSeries` entry of a `WriteRequest`: a label block followed by its samples, oldest
-    first."""
-    return b"".join((_ONE_BYTE[SERIES_TAG], varint(len(labels_and_samples)), labels_and_samples))
+def series_entry(labels: bytes, samples: bytes) -> bytes:
+    """One `TimeSeries` entry of a `WriteRequest`: a label block and its samples, oldest first."""
+    return b"".join((_ONE_BYTE[SERIES_TAG], varint(len(labels) + len(samples)), labels, samples))
 
 
 def labels_of(head: bytes) -> bytes | None:

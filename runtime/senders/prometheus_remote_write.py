@@ -69,7 +69,7 @@ def write_request(frames: Sequence[MetricFrame], shift_ms: int) -> bytes:
     (one timestamp, one 18-byte sample per entry), the shifted bodies are concatenated instead:
     the same samples, one entry each.
     """
-    series: dict[bytes, list[bytes]] = {}  # head -> the label block, then samples and timestamps
+    series: dict[bytes, list[bytes]] = {}  # head -> its samples and their timestamps, in turn
     layouts: dict[tuple[int, bytes], _Layout] = {}
     last_t = None
     try:
@@ -94,7 +94,17 @@ def write_request(frames: Sequence[MetricFrame], shift_ms: int) -> bytes:
             _consume(map(list.append, targets, repeat(varint_ms(frame.t0 + shift_ms))))
     except _NotCompiledLayout:
         return _concatenated(frames, shift_ms)
-    return b"".join(map(series_entry, map(b"".join, series.values())))
+    entries: list[bytes] = []
+    for head, parts in series.items():
+        if len(parts) == 2:
+            # one sample of this series in the request: its compiled entry, shifted
+            entries += (head, parts[0], parts[1])
+            continue
+        labels = labels_of(head)
+        if labels is None:
+            return _concatenated(frames, shift_ms)
+        entries.append(series_entry(labels, b"".join(parts)))
+    return b"".join(entries)
 
 
 class _NotCompiledLayout(Exception):
@@ -112,10 +122,7 @@ class _Layout:
         heads = list(map(_HEAD, pieces))
         for head in heads:
             if head not in series:
-                labels = labels_of(head)
-                if labels is None:
-                    raise _NotCompiledLayout
-                series[head] = [labels]
+                series[head] = []
         return cls(heads, list(map(len, pieces)), list(map(series.__getitem__, heads)))
 
     def matches(self, pieces: list[bytes]) -> bool:

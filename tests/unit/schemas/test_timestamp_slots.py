@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replaybed.schemas import wire
@@ -24,6 +24,7 @@ from replaybed.schemas.timestamp_slots import (
 in_range = st.integers(VARINT_MS_MIN, VARINT_MS_MAX - 1)
 
 
+@settings(deadline=None)
 @given(ms=in_range)
 def test_a_slot_is_the_protobuf_varint_and_always_six_bytes(ms):
     sample = wire.prometheus_messages().Sample(timestamp=ms).SerializeToString()
@@ -31,12 +32,14 @@ def test_a_slot_is_the_protobuf_varint_and_always_six_bytes(ms):
     assert len(varint_ms(ms)) == VARINT_MS_WIDTH
 
 
+@settings(deadline=None)
 @given(ms=in_range, before=st.binary(max_size=8), after=st.binary(max_size=8))
 def test_read_gives_back_what_was_written_wherever_it_sits(ms, before, after):
     buf = before + varint_ms(ms) + after
     assert read_varint_ms(buf, len(before)) == ms
 
 
+@settings(deadline=None)
 @given(a=in_range, b=in_range)
 def test_a_slot_never_overlaps_itself(a, b):
     # what lets the runtime find slots by search: five bytes >= 0x80, then one < 0x80
@@ -45,6 +48,7 @@ def test_a_slot_never_overlaps_itself(a, b):
         assert slot_a[cut:] != slot_b[: VARINT_MS_WIDTH - cut]
 
 
+@settings(deadline=None)
 @given(ms=st.one_of(st.integers(max_value=VARINT_MS_MIN - 1), st.integers(min_value=VARINT_MS_MAX)))
 def test_times_outside_the_range_are_refused(ms):
     with pytest.raises(TimestampOutOfRange, match=r"outside \[2\^35, 2\^42\) ms"):
@@ -66,6 +70,7 @@ def test_a_slot_that_is_not_one_is_named():
         read_varint_ms(b"\x00\x00\x01\x02", 2)
 
 
+@settings(deadline=None)
 @given(starts=st.lists(st.integers(0, 2**62), max_size=5), delta=st.integers(-(2**40), 2**40))
 def test_jaeger_start_times_shift_in_place_big_endian(starts, delta):
     buf = bytearray(b"\xaa" + b"".join(START_US.pack(s) + b"\xbb" for s in starts))
