@@ -42,8 +42,8 @@ def ensure_clean(
                 # the backend may still be starting, as for the pushes themselves
                 if (clock.now_ms() - started) / 1000 >= connect_timeout_s:
                     raise ReplayConfigError(f"{base}: unreachable ({exc})") from exc
-                clock.sleep(1.0)
                 report.retried += 1
+                clock.sleep(1.0)
 
     start, end = replay_window(manifest, shift_ms)
     state = prometheus_api.clear_window(

@@ -43,7 +43,6 @@ from support.prometheus import Prometheus
 
 from replaybed.compile.datasets.openrca_market import catalog, metric_names
 from replaybed.compile.datasets.openrca_market.records import vendored
-from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.runtime import patch, replay
 from replaybed.runtime.clock import offset_ms
 from replaybed.runtime.report import Report
@@ -177,7 +176,7 @@ def _csv_bodies(dataset, m):
                 if name == "metric_service":
                     t = int(row[1]) * 1000
                     if lo <= t < hi:
-                        for col, v in zip(SERVICE_COLUMNS, row[2:]):
+                        for col, v in zip(catalog.SERVICE_KPIS, row[2:]):
                             by_ts.setdefault(t, []).append(
                                 (metric_names.service(row[0], col, ns), float(v))
                             )

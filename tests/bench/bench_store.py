@@ -38,7 +38,7 @@ def compiled_store(scale: str, scratch: Path) -> Store:
     dataset = scratch / scale
     generate(Request(dataset, scale))
     store = Store.open(str(scratch / f"{scale}-store"))
-    pipeline.run(pipeline.Request(dataset, ("cloudbed-1", "cloudbed-2"), ()), store)
+    pipeline.run(pipeline.CompileRequest(dataset, systems=("cloudbed-1", "cloudbed-2")), store)
     return store
 
 

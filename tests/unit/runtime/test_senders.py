@@ -217,7 +217,14 @@ def test_out_file_is_length_prefixed_bodies():
 def _trace_frame(pod, starts, first_id=1):
     spans = [
         jaeger_thrift.Span(
-            s, "7b532f0b62717b83b9d3ff72e97447c2", f"{first_id + i:016x}", "", 5, "rpc", "0", "op"
+            s * 1000,
+            "7b532f0b62717b83b9d3ff72e97447c2",
+            f"{first_id + i:016x}",
+            "",
+            5,
+            "rpc",
+            "0",
+            "op",
         )
         for i, s in enumerate(starts)
     ]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replaybed.compile import mapping_doc
 from replaybed.compile.datasets.openrca_market import metric_names
+from replaybed.compile.datasets.openrca_market.format import FORMAT
 
 NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -36,7 +35,9 @@ def test_unknown_names_keep_the_original(kpi):
 
 
 def test_every_catalog_name_is_known_and_distinct():
-    for file, (cmdb, kpis) in mapping_doc.EXAMPLES.items():
+    assert {t.table for t in FORMAT.metric_tables()} == set(metric_names.MAPPERS)
+    for table in FORMAT.metric_tables():
+        file, cmdb, kpis = table.table, table.example_entity, table.names
         mapped = [metric_names.MAPPERS[file](cmdb, k, "openrca-cloudbed-2") for k in kpis]
         assert not [k for k, m in zip(kpis, mapped) if m.unknown], file
         assert len({m.labels for m in mapped}) == len(kpis), f"two {file} names collide"
@@ -62,8 +63,3 @@ def test_aiopslab_reads_container_metrics_back_as_openrca_ids():
         metric_names.container("node-1.a-0", "container_memory_rss", "n").name
         == "container_memory_rss"
     )
-
-
-def test_the_doc_is_generated_from_the_code():
-    doc = Path(__file__).resolve().parents[3] / "docs" / "metric-mapping.md"
-    assert doc.read_text() == mapping_doc.render()

@@ -10,7 +10,6 @@ from support.datasets import day_file, rows
 
 from replaybed.artifacts import bundle
 from replaybed.compile.datasets.openrca_market import catalog, metric_names
-from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.schemas import wire
 from replaybed.schemas.framing import decode_part, i64s, u32s
 from replaybed.schemas.scenario_id import ScenarioId
@@ -51,7 +50,7 @@ def test_metrics_parts_hold_every_mapped_sample_exactly(tiny_dataset, tiny_store
                     expected[(m.labels, int(t) * 1000, float(value) * m.scale)] += 1
         for row in rows(day_file(tiny_dataset, CB, day, catalog.FILES["metric_service"])):
             if lo <= int(row[1]) * 1000 < hi:
-                for col, value in zip(SERVICE_COLUMNS, row[2:]):
+                for col, value in zip(catalog.SERVICE_KPIS, row[2:]):
                     expected[
                         (
                             metric_names.service(row[0], col, NS).labels,
@@ -191,3 +190,40 @@ def test_manifest_counts_are_what_a_replay_of_the_window_sends(tiny_store, scena
     }
     assert scenario.fault.component and scenario.query.task_index and scenario.tz == "+08:00"
     assert scenario.window.start_ms <= -3600_000 and scenario.window.end_ms >= 1800_000
+
+
+def test_market_manifests_carry_what_the_glue_needs(tiny_store):
+    # the AIOpsLab problems read these fields and nothing else of Market (k8s/aiopslab/problems.py)
+    from replaybed.compile.datasets.openrca_market.labels import ANALYSIS_LABELS
+
+    seen = 0
+    for sid, _ in tiny_store.refs():
+        m = bundle.resolve(tiny_store, sid)[1]
+        assert m.signals == ("metrics", "traces", "logs") and m.tz == "+08:00"
+        assert m.namespace == f"openrca-{sid.system}"
+        space = m.answer_space
+        assert space.levels == {
+            "node": catalog.NODES,
+            "pod": catalog.CANDIDATE_PODS,
+            "service": catalog.SERVICES,
+        }
+        assert space.reasons == catalog.REASONS
+        if m.fault is None:
+            continue
+        f = m.fault
+        assert f.analysis == ANALYSIS_LABELS[f.reason]
+        # a pod fault accepts the pod or its service; a service or node fault only itself
+        if f.level == "pod":
+            assert f.accepted == tuple(sorted({f.component, catalog.service_of(f.component)}))
+        else:
+            assert f.accepted == (f.component,)
+        assert f.component in space.levels[f.level]
+        assert f.original == {
+            "timestamp": str(f.timestamp),
+            "level": f.level,
+            "component": f.component,
+            "reason": f.reason,
+            "datetime": f.datetime,
+        }
+        seen += 1
+    assert seen == 70

@@ -1,8 +1,14 @@
-"""replaybed scenario as an AIOpsLab Application.
+"""replaybed scenario as an AIOpsLab Application, for any dataset replaybed compiles.
 
-Install as `aiopslab/service/apps/openrca_replay.py` (see replaybed's docs/aiopslab.md).
+Install as `aiopslab/service/apps/replaybed.py` (see replaybed's docs/aiopslab.md).
 replaybed itself renders and applies the Kubernetes objects; this class only runs `replaybed` and
 makes AIOpsLab's own Prometheus fit for the backfill. Read against microsoft/AIOpsLab ddf7e40.
+
+AIOpsLab's own applications read their metadata (Name, Namespace, Desc, Supported Operations:
+the app summary every task description shows the agent) from a JSON file per application. Here
+it is built from the problem's entry in replaybed's problems.json (dataset, system, namespace,
+components, signals), the same way for every dataset: `get_app_json` returns it and
+`load_app_json` sets `name` and `namespace` from it, so no per-dataset file exists.
 
 What AIOpsLab's problem flow does around it (Orchestrator.init_problem / start_problem):
 - every problem (re)installs the Helm release `prometheus` (namespace `observe`) with the chart's
@@ -36,12 +42,10 @@ import subprocess
 import tempfile
 
 import yaml
-from aiopslab.paths import BASE_DIR
 from aiopslab.service.apps.base import Application
 from aiopslab.service.kubectl import KubeCtl
 from aiopslab.service.telemetry.prometheus import Prometheus
 
-METADATA_DIR = BASE_DIR / "service" / "metadata"
 HELM_TIMEOUT_S = 300  # AIOpsLab's KubeCtl.wait_for_ready gives up after 300 s too
 
 
@@ -72,18 +76,58 @@ def run(cmd: list, what: str) -> str:
     return done.stdout
 
 
-class OpenRCAReplay(Application):
+SIGNAL_PLACES = {
+    "metrics": "metrics are in Prometheus",
+    "traces": "traces are in Jaeger",
+    "logs": "each pod prints its recorded logs",
+}
+SIGNAL_OPERATIONS = {
+    "logs": "Read pod logs (get_logs with a pod or service name, kubectl logs <pod>)",
+    "metrics": "Export metrics from Prometheus (get_metrics)",
+    "traces": "Export traces from Jaeger (get_traces)",
+}
+
+
+def missing_signals(spec: dict) -> list:
+    return [s for s in SIGNAL_PLACES if s not in spec["signals"]]
+
+
+def app_metadata(spec: dict) -> dict:
+    """The application's metadata in AIOpsLab's shape, from a problem's problems.json entry."""
+    signals = [s for s in SIGNAL_PLACES if s in spec["signals"]]
+    recorded = "; ".join(SIGNAL_PLACES[s] for s in signals) or "no telemetry was recorded"
+    desc = (
+        f"A recorded incident window of system {spec['system']} of the {spec['dataset']} "
+        f"dataset, replayed at the current time: {len(spec['services'])} services with "
+        f"{len(spec['pods'])} pods on {len(spec['nodes'])} nodes. Recorded telemetry: "
+        f"{recorded}."
+    )
+    missing = missing_signals(spec)
+    if missing:
+        desc += f" The dataset recorded no {' and no '.join(missing)}: there are none to read."
+    operations = [SIGNAL_OPERATIONS[s] for s in signals]
+    operations += [f"No {s}: the dataset recorded none" for s in missing]
+    operations.append("Inspect pods with kubectl (read-only: the telemetry is recorded)")
+    return {
+        "Name": f"{spec['dataset']} {spec['system']} (replay)",
+        "Namespace": spec["namespace"],
+        "Desc": desc,
+        "Supported Operations": operations,
+    }
+
+
+class ReplayApp(Application):
     # namespace -> scenario deployed into it by this process (get_logs reads the pods from it)
     deployed: dict = {}
 
-    def __init__(self, cloudbed: str, scenario: str):
-        # metadata names the namespace (`openrca-cloudbed-N`) and the app summary the prompts show
-        super().__init__(str(METADATA_DIR / f"openrca-{cloudbed}.json"))
+    def __init__(self, spec: dict):
+        # config_file: the problems.json the metadata comes from (AIOpsLab keeps it as a path)
+        super().__init__(str(spec.get("problems_file") or "problems.json"))
+        self.spec = dict(spec)
         self.load_app_json()
         self.kubectl = KubeCtl()
         self.helm_deploy = False
-        self.cloudbed = cloudbed
-        self.scenario = scenario
+        self.scenario = spec["scenario"]
         self.replaybed = os.environ.get("REPLAYBED_BIN", "replaybed")
         self.store = os.environ.get("REPLAYBED_STORE", "")
         self.prometheus = os.environ.get("REPLAYBED_PROMETHEUS", "")
@@ -92,6 +136,14 @@ class OpenRCAReplay(Application):
         self.upgrade_prometheus = os.environ.get("REPLAYBED_PROMETHEUS_UPGRADE", "1") != "0"
         self.last_report = None
         self._values = None
+
+    def get_app_json(self) -> dict:
+        return app_metadata(self.spec)
+
+    def load_app_json(self):
+        meta = self.get_app_json()
+        self.name = meta["Name"]
+        self.namespace = meta["Namespace"]
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -210,7 +262,7 @@ class OpenRCAReplay(Application):
             raise ReplaybedError(
                 f"`{' '.join(cmd)}` printed no JSON report: {out[:200]!r}"
             ) from None
-        OpenRCAReplay.deployed[self.namespace] = self.scenario
+        ReplayApp.deployed[self.namespace] = self.scenario
         return self.last_report
 
     def delete(self):
@@ -219,7 +271,7 @@ class OpenRCAReplay(Application):
         # down deletes series through the admin API, which a fresh chart-default release lacks
         self.ensure_prometheus(required=False)
         out = run(self._command("down"), f"removal of namespace {self.namespace}")
-        OpenRCAReplay.deployed.pop(self.namespace, None)
+        ReplayApp.deployed.pop(self.namespace, None)
         # as AIOpsLab's own apps do: deploy() must never meet a Terminating namespace
         self.kubectl.wait_for_namespace_deletion(self.namespace)
         return out.strip()

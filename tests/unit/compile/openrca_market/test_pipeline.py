@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import os
 import shutil
 import signal
 import subprocess
@@ -76,6 +78,29 @@ def _edit_line(path, n, fn):
     path.write_text("".join(lines))
 
 
+def _field(line, i, fn):
+    fields = line.rstrip("\n").split(",")
+    fields[i] = fn(fields[i])
+    return ",".join(fields) + "\n"
+
+
+def _drop_last_row(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows[:-1])
+
+
+def _cut_last_row(path):
+    data = path.read_bytes()
+    path.write_bytes(data.rstrip(b"\n")[:-1])  # `132.87\n` -> `132.8`
+
+
+def _append(path, text):
+    with open(path, "ab") as fh:
+        fh.write(text if isinstance(text, bytes) else text.encode())
+
+
 BREAKAGES = {
     "missing day folder": (
         lambda ds: shutil.rmtree(_day(ds, "", "2022_03_21")),
@@ -120,6 +145,68 @@ BREAKAGES = {
         "trace_span.csv:3",
         "integer",
     ),
+    "trace id of 31 hex digits": (
+        lambda ds: _edit_line(
+            _day(ds, "trace/trace_span.csv"), 3, lambda line: _field(line, 3, lambda v: v[1:])
+        ),
+        "trace_span.csv:3",
+        "expected 32 lower-case hex digits",
+    ),
+    "negative span duration": (
+        lambda ds: _edit_line(
+            _day(ds, "trace/trace_span.csv"), 4, lambda line: _field(line, 4, lambda v: "-5000")
+        ),
+        "trace_span.csv:4",
+        "expected a duration >= 0",
+    ),
+    "query.csv shorter than record.csv": (
+        lambda ds: _drop_last_row(ds / "Market/cloudbed-1/query.csv"),
+        "query.csv",
+        "69 query rows, expected 70",
+    ),
+    "metric timestamp in ms": (
+        lambda ds: _edit_line(
+            _day(ds, "metric/metric_node.csv"), 5, lambda line: _field(line, 0, lambda v: v + "000")
+        ),
+        "metric_node.csv:5",
+        "expected epoch seconds within that day",
+    ),
+    "span timestamp in seconds": (
+        lambda ds: _edit_line(
+            _day(ds, "trace/trace_span.csv"), 3, lambda line: _field(line, 0, lambda v: v[:-3])
+        ),
+        "trace_span.csv:3",
+        "expected epoch milliseconds within that day",
+    ),
+    "record component not in the dataset": (
+        lambda ds: _edit_line(
+            ds / "Market/cloudbed-1/record.csv",
+            2,
+            lambda line: _field(line, 2, lambda v: "shippingservice-7"),
+        ),
+        "record.csv:2",
+        "is not a Market pod",
+    ),
+    "last row cut short without a newline": (
+        lambda ds: _cut_last_row(_day(ds, "metric/metric_container.csv")),
+        "metric_container.csv:",
+        "does not end with a newline",
+    ),
+    "huge quoted field then a bad row": (
+        lambda ds: _append(
+            _day(ds, "log/log_service.csv"),
+            'x1,1647705601,frontend-0,log_frontend,"'
+            + "y" * 200_000
+            + '"\nx2,abc,frontend-0,l,v\n',
+        ),
+        "log_service.csv:",
+        "column 'timestamp' is 'abc'; expected an integer",
+    ),
+    "invalid utf-8": (
+        lambda ds: _append(_day(ds, "log/log_proxy.csv"), b"x1,1647705601,frontend-0,l,\xff\xfe\n"),
+        "log_proxy.csv:",
+        "invalid UTF-8",
+    ),
     "record outside the days": (
         lambda ds: _edit_line(
             ds / "Market/cloudbed-1/record.csv",
@@ -147,6 +234,20 @@ def test_bad_input_names_file_and_line_and_publishes_nothing(small_copy, tmp_pat
         assert what in result.output
     assert "Traceback" not in result.output
     assert not (store / "refs").exists() or not any((store / "refs").rglob("*"))
+
+
+def test_a_utf8_bom_is_accepted(small_copy, tmp_path):
+    for path in (
+        _day(small_copy, "metric/metric_node.csv"),
+        small_copy / "Market/cloudbed-1/record.csv",
+        small_copy / "Market/cloudbed-1/query.csv",
+    ):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = CliRunner().invoke(
+        cli,
+        ["compile", str(small_copy), "--store", str(tmp_path / "s"), *PICK, "--json"],
+    )
+    assert result.exit_code == 0, result.output
 
 
 def test_conflicting_duplicate_samples_are_refused(small_copy, tmp_path):
@@ -181,8 +282,11 @@ def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dat
         "cloudbed-1",
         "--json",
     ]
+    spill_dir = tmp_path / "tmp"
+    spill_dir.mkdir()
+    env = {**os.environ, "TMPDIR": str(spill_dir)}
     for delay in (2.0, 6.0, 9.0):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -192,8 +296,10 @@ def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dat
             assert all(store.has_blob(p.digest, p.size) for p in manifest.parts), (
                 f"{sid} published half-written"
             )
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr
+    # the killed runs' spill folders are gone: the last run removed them and then its own
+    assert not list(spill_dir.iterdir())
     store = Store.open(str(store_dir))
     assert len([s for s, _ in store.refs() if not s.fault_free]) == 70
     for sid, _ in store.refs():

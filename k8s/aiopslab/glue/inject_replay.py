@@ -1,6 +1,6 @@
-"""Static fault injector for replayed OpenRCA incidents.
+"""Static fault injector for replayed incidents.
 
-Install as `aiopslab/generators/fault/inject_openrca.py`. The fault already happened in the
+Install as `aiopslab/generators/fault/inject_replay.py`. The fault already happened in the
 recording, so inject/recover change nothing in the cluster: they record the ground truth (from
 replaybed's problems.json, itself derived from the scenario manifest) so the session log says what
 the agent is looking at.
@@ -19,7 +19,8 @@ class StaticFaultInjector:
             return f"no fault: fault-free window {self.truth.get('scenario')}"
         return (
             f"{self.truth['reason']} on {self.truth['level']} {self.truth['component']} "
-            f"at {self.truth['fault_time']} (dataset time, UTC+8) in {self.truth.get('scenario')}"
+            f"at {self.truth['fault_time']} (dataset time, UTC{self.truth.get('tz', '+00:00')}) "
+            f"in {self.truth.get('scenario')}"
         )
 
     def _inject(self, fault_type: str = "recorded", microservices=None, duration=None):
