@@ -1,12 +1,12 @@
 """One incident per window: refuse (or, with --replace, clear) a Prometheus window that already
-holds series of the scenario's namespace, before anything is written (the shell around
-`schemas.prometheus_api.clear_window`)."""
+holds series of the scenario's namespace, before anything is written (the HTTP shell around
+`schemas.prometheus_api.clear_window`, run by `run metrics` before the remote-write pushes)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from replaybed.runtime.clock import Clock
+from replaybed.runtime.clock import Clock, replay_window
 from replaybed.runtime.errors import ReplayConfigError
 from replaybed.runtime.report import Report
 from replaybed.runtime.transport import Transport
@@ -15,12 +15,6 @@ from replaybed.schemas.manifest import Manifest
 from replaybed.schemas.version import __version__
 
 HEADERS = {"User-Agent": f"replaybed/{__version__}", "Accept": "application/json"}
-
-
-def replay_window(manifest: Manifest, shift_ms: int) -> tuple[int, int]:
-    """First and last millisecond a replay of `manifest` shifted by `shift_ms` can write."""
-    start = manifest.origin_ms + manifest.window.start_ms + shift_ms
-    return start, manifest.origin_ms + manifest.window.end_ms + shift_ms - 1
 
 
 def ensure_clean(
@@ -34,7 +28,8 @@ def ensure_clean(
     report: Report,
     connect_timeout_s: float = 120.0,
 ) -> prometheus_api.WindowState:
-    """The window check; connection attempts it had to repeat count as the report's retries."""
+    """Raises ReplayConfigError when the window is not (or cannot be made) clean; books the
+    series it deleted and the requests it had to repeat in `report`."""
     base = url.rstrip("/")
     started = clock.now_ms()
 
@@ -56,4 +51,5 @@ def ensure_clean(
     )
     if state.problem:
         raise ReplayConfigError(state.problem)
+    report.replaced_series = state.found
     return state
