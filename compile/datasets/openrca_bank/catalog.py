@@ -390,7 +390,9 @@ def jvm_kpis() -> tuple[str, ...]:
 
 def container_kpis(docker: str) -> tuple[str, ...]:
     cid, pod, host = CONTAINERS[docker]
-    return tuple(f"Container-DOCKER_CONTAINER_{cid}--{pod}--bcou--{host}_{m}" for m in CONTAINER_KPIS)
+    return tuple(
+        f"Container-DOCKER_CONTAINER_{cid}--{pod}--bcou--{host}_{m}" for m in CONTAINER_KPIS
+    )
 
 
 def kpis_of(pod: str) -> tuple[str, ...]:

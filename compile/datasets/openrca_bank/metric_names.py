@@ -6,17 +6,20 @@ interface, JMX port, Tomcat connector, NTP server, container) becomes a label, s
 one name on every host; the template and application stay in the name; the metric keeps its case
 (`OSLinux_CPU_CPUCpuUtil`). A full table is generated into docs/metric-mapping/openrca-bank.md.
 
-| template | name | labels from the instance |
-|---|---|---|
-| `OSLinux-CPU_CPU[-n]_M` | `OSLinux_CPU_M` | `cpu` = n (per-core names only) |
-| `OSLinux-OSLinux_G_I_M` | `OSLinux_G_M` | LOCALDISK -> `device` (`sda`), FILESYSTEM -> `filesystem` (as written: `-boot`), NETWORK -> `interface`, PROCESS -> `process`, FILE -> `file`, other groups -> `item`; none when I = G (`MEMORY_MEMORY`) |
-| `OSLinux-NTP_<ip>_M` | `OSLinux_NTP_M` | `ntp_server` |
-| `JVM-<Area>_<port>_M` | `JVM_<Area>_M` | `port` |
-| `Tomcat-<Group>_<port>-<ctx>_M` | `Tomcat_<Group>_M` | `port`; Requests/Threads: `connector` (quotes removed); Sessions: `context` (as written) |
-| `Mysql-MySQL_<port>_<status>` | `Mysql_MySQL_<status>` | `port` |
-| `redis-Redis_<port>_Redis  (<field>)` | `redis_<field>` (redis_exporter style) | `port` |
-| `redis-Redis_<port>_<other>` | `redis_Redis_<other>` | `port` |
-| `Container-DOCKER_CONTAINER_<id>--<pod>--<ns>--<host>_M` | `Container_DOCKER_M` | `container_id`, `container`, `container_namespace`, `host` |
+- `OSLinux-CPU_CPU[-n]_M` -> `OSLinux_CPU_M`, `cpu` = n for the per-core names;
+- `OSLinux-OSLinux_G_I_M` -> `OSLinux_G_M`; the instance I becomes a label by group G:
+  LOCALDISK -> `device` (`sda`), FILESYSTEM -> `filesystem` (as written: `-boot`), NETWORK ->
+  `interface`, PROCESS -> `process`, FILE -> `file`, any other group -> `item`; no label when
+  I = G (`MEMORY_MEMORY`);
+- `OSLinux-NTP_<ip>_M` -> `OSLinux_NTP_M`, `ntp_server`;
+- `JVM-<Area>_<port>_M` -> `JVM_<Area>_M`, `port`;
+- `Tomcat-<Group>_<port>-<ctx>_M` -> `Tomcat_<Group>_M`, `port`; Requests/Threads: `connector`
+  (quotes removed), Sessions: `context` (as written);
+- `Mysql-MySQL_<port>_<status>` -> `Mysql_MySQL_<status>`, `port`;
+- `redis-Redis_<port>_Redis  (<field>)` -> `redis_<field>` (redis_exporter style), other
+  `redis-Redis_<port>_<text>` -> `redis_Redis_<text>`, `port`;
+- `Container-DOCKER_CONTAINER_<id>--<pod>--<ns>--<host>_M` -> `Container_DOCKER_M`,
+  `container_id`, `container`, `container_namespace`, `host`.
 
 Characters outside `[a-zA-Z0-9_:]` become `_` (spaces, dashes, dots, parentheses); a double space
 stays two underscores, so two names never merge unless they differ only in such characters (the

@@ -131,10 +131,12 @@ def read_records(path: Path) -> list[Record]:
 
 
 def read_queries(path: Path) -> list[QueryRow]:
-    return [QueryRow(*row, line) for line, row in _rows(path, QUERY_HEADER)]
+    return [QueryRow(row[0], row[1], row[2], line) for line, row in _rows(path, QUERY_HEADER)]
 
 
-def check_pairs(records: list[Record], queries: list[QueryRow], record_file: Path, query_file: Path):
+def check_pairs(
+    records: list[Record], queries: list[QueryRow], record_file: Path, query_file: Path
+):
     """Row i of query.csv belongs to row i of record.csv: same count, and each query's scoring
     points name its record's time, component or reason (every OpenRCA task asks one of them)."""
     if len(queries) != len(records):

@@ -144,8 +144,10 @@ def _spans(path: Path, batch: pa.RecordBatch, line: np.ndarray) -> SpanBatch:
         path,
         line,
         pc.match_substring_regex(trace, TRACE_ID),
-        lambda i: f"column 'trace_id' is {trace[i].as_py()!r}; expected 'gw' and 22 digits "
-        "(like gw0120210304000517192504)",
+        lambda i: (
+            f"column 'trace_id' is {trace[i].as_py()!r}; expected 'gw' and 22 digits "
+            "(like gw0120210304000517192504)"
+        ),
     )
     _first_bad(
         path,
@@ -158,8 +160,10 @@ def _spans(path: Path, batch: pa.RecordBatch, line: np.ndarray) -> SpanBatch:
         path,
         line,
         pc.or_(caller, pc.match_substring_regex(parent, SPAN_ID)),
-        lambda i: f"column 'parent_id' is {parent[i].as_py()!r}; expected a span id of 20 "
-        "decimal digits, or the id of an untraced caller (text that is not all digits), or empty",
+        lambda i: (
+            f"column 'parent_id' is {parent[i].as_py()!r}; expected a span id of 20 "
+            "decimal digits, or the id of an untraced caller (text that is not all digits), or empty"
+        ),
     )
     duration = batch.column("duration").to_numpy(zero_copy_only=False)
     wrong = np.flatnonzero((duration < 0) | (duration > MAX_DURATION_MS))
