@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -155,12 +156,7 @@ def test_vendored_records_are_the_real_136():
     assert all(r.timestamp % 60 == 0 and r.text.endswith(".0") for r in records)
     windows = Counter(r.timestamp // 1800 for r in records)
     assert sorted(windows.values()).count(2) == 9  # 9 half-hour windows hold two faults
-    check_pairs(
-        records,
-        [q for _, q in pairs],
-        catalog_path := __import__("pathlib").Path("record.csv"),
-        catalog_path,
-    )
+    check_pairs(records, [q for _, q in pairs], Path("record.csv"), Path("query.csv"))
     for r in records:  # the twin can show every record's signature on its component
         assert signature_kpi(r.reason, r.component) in catalog.kpis_of(r.component)
     assert set(METRIC_EFFECTS) == set(catalog.REASONS)
