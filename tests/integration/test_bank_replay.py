@@ -30,23 +30,7 @@ SCENARIO = ScenarioId("openrca-bank", "bank", "000")  # Mysql02 high memory usag
 @pytest.fixture(scope="module")
 def bank_store(tmp_path_factory):
     root = tmp_path_factory.mktemp("bank")
-    generate(
-        Request(
-            root / "tiny",
-            "tiny",
-            days=(
-                "2021_03_04",
-                "2021_03_06",
-                "2021_03_07",
-                "2021_03_09",
-                "2021_03_10",
-                "2021_03_12",
-                "2021_03_23",
-                "2021_03_24",
-                "2021_03_25",
-            ),
-        )
-    )
+    generate(Request(root / "tiny", "tiny"))
     store = Store.open(str(root / "store"))
     pipeline.run(
         pipeline.CompileRequest(root / "tiny", "openrca-bank", scenarios=(SCENARIO,)), store
