@@ -78,6 +78,8 @@ def model(pod: str, kpi: str) -> Model:
         kind, level = "zero", 0.0
     elif kpi.endswith("CPULoad") and kpi.startswith("JVM"):
         kind, level = "fraction", 0.02 + 0.1 * u
+    elif metric == "CPULoad":  # the host's load average
+        kind, level = "gauge", 0.5 + 3.5 * u
     elif PERCENT.search(metric):
         kind, level = "percent", 5 + 50 * u
         if "idle" in metric:
