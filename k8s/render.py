@@ -15,8 +15,6 @@ from replaybed.k8s.spec import LOCATOR_PATH, MANAGED_BY, DeploySpec
 
 READY_FILE = "/tmp/ready"
 LABEL_SCENARIO = "replaybed.io/scenario"
-# a logs container keeps its pod Running after the window ends, as a live pod would
-LINGER = "exec sleep 2147483647"
 
 
 def labels(spec: DeploySpec, **extra: str) -> dict[str, str]:
@@ -122,13 +120,16 @@ def _container(spec: DeploySpec, name: str, command: list[str], cpu: str, memory
             "requests": {"cpu": "10m", "memory": "48Mi"},
             "limits": {"cpu": cpu, "memory": memory},
         },
+        # the image has no shell; `test` is its one small binary besides python, and cheaper to
+        # start every 2 s in every pod than an interpreter
         "readinessProbe": {"exec": {"command": ["test", "-f", READY_FILE]}, "periodSeconds": 2},
     }
 
 
 def log_pod(spec: DeploySpec, pod: str, service: str) -> dict:
     volumes, _ = _volumes(spec)
-    script = " ".join(_replay_args(spec, "logs", "--pod", pod)) + f"; {LINGER}"
+    # --linger keeps the pod Running after the window ends, as a live pod would (no shell needed)
+    command = _replay_args(spec, "logs", "--pod", pod, "--linger")
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -138,7 +139,7 @@ def log_pod(spec: DeploySpec, pod: str, service: str) -> dict:
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
             "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
-            "containers": [_container(spec, service, ["sh", "-c", script], "200m", "128Mi")],
+            "containers": [_container(spec, service, command, "200m", "128Mi")],
             "volumes": volumes,
         },
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -227,12 +228,19 @@ def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_fil
     default=None,
     help="Write the lines here instead of stdout.",
 )
+@click.option(
+    "--linger",
+    is_flag=True,
+    help="Stay alive after the window, as a live pod would, until SIGTERM or SIGINT (then exit 0).",
+)
 @common
-def logs(pod, out, scenario, store_url, locator, anchor, as_json, ready_file):
+def logs(pod, out, linger, scenario, store_url, locator, anchor, as_json, ready_file):
     """Print one pod's lines as `<RFC 3339 shifted time> <original line>`: the past at once, the rest on time."""
     from replaybed.runtime import replay
     from replaybed.runtime.report import Report
 
+    if linger:
+        _stop_on_signals(143)  # stopped before the window was printed
     began = time.monotonic()
     clock, src, shift = _setup(scenario, store_url, locator, anchor)
     report = Report("logs", str(src.manifest.id), shift)
@@ -245,3 +253,18 @@ def logs(pod, out, scenario, store_url, locator, anchor, as_json, ready_file):
             sink.close()
     if as_json or out:
         _finish(report, began, as_json, out_to_stdout=not out)
+    if linger:
+        sys.stdout.flush()
+        _stop_on_signals(0)
+        while True:
+            signal.pause()
+
+
+def _stop_on_signals(code: int) -> None:
+    # a container's first process has no default signal actions: without handlers SIGTERM would
+    # be ignored and the pod would wait out its termination grace period
+    def stop(signum, frame):
+        raise SystemExit(code)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)

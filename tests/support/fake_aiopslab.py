@@ -57,10 +57,20 @@ TERMINATING_READS = 3  # reads of a Terminating namespace before it is gone
 
 # glue file -> module it becomes inside an AIOpsLab checkout (docs/aiopslab.md says the same)
 GLUE_MODULES = {
-    "openrca_replay_app.py": "aiopslab.service.apps.openrca_replay",
-    "inject_openrca.py": "aiopslab.generators.fault.inject_openrca",
-    "openrca_replay_problems.py": "aiopslab.orchestrator.problems.openrca_replay",
+    "replaybed_app.py": "aiopslab.service.apps.replaybed",
+    "inject_replay.py": "aiopslab.generators.fault.inject_replay",
+    "replaybed_problems.py": "aiopslab.orchestrator.problems.replaybed",
 }
+# AIOpsLab's Analysis taxonomy: the options its AnalysisTask description lists (tasks/analysis.py)
+SYSTEM_LEVELS = ("Hardware", "Operating System", "Virtualization", "Application")
+FAULT_TYPES = (
+    "Misconfiguration",
+    "Code Defect",
+    "Authentication Issue",
+    "Network/Storage Issue",
+    "Operation Error",
+    "Dependency Problem",
+)
 
 # What the lead's `replaybed deploy prometheus-values` prints, in substance.
 # what the real `replaybed deploy prometheus-values` prints: the shipped file
@@ -95,8 +105,9 @@ def edit():
     save(state)
 
 
-def new_state(scenario_pods: dict) -> dict:
-    """An empty cluster; `scenario_pods` = scenario -> {pod: service} that `deploy up` creates."""
+def new_state(scenario_pods: dict, without_logs=()) -> dict:
+    """An empty cluster; `scenario_pods` = scenario -> {pod: service} that `deploy up` creates;
+    the pods of scenarios in `without_logs` (a dataset that recorded no logs) print nothing."""
     return {
         "calls": [],
         "namespaces": {"default": "Active", "kube-system": "Active"},
@@ -105,6 +116,7 @@ def new_state(scenario_pods: dict) -> dict:
         "series": {},
         "pods": {},
         "scenario_pods": scenario_pods,
+        "without_logs": sorted(without_logs),
     }
 
 
@@ -324,8 +336,10 @@ def replaybed(args: list[str]) -> int:
         if pods is None:
             return _fail(f"error: scenario {scenario} is not in store {opts['--store']}")
         st["namespaces"][ns] = "Active"
+        quiet = scenario in st["without_logs"]
         st["pods"][ns] = {
-            pod: {"app": service, "logs": sample_logs(pod)} for pod, service in pods.items()
+            pod: {"app": service, "logs": "" if quiet else sample_logs(pod)}
+            for pod, service in pods.items()
         }
         st["series"][ns] = {"scenario": scenario, "count": 100 * len(pods)}
         print(json.dumps({"scenario": scenario, "namespace": ns, "pods": len(pods), "ready": True}))

@@ -1,30 +1,38 @@
-"""A fake AIOpsLab checkout (support/fake_aiopslab.py) with the glue installed, and a cluster."""
+"""A fake AIOpsLab checkout (support/fake_aiopslab.py) with the glue installed, and a cluster.
+
+The checkout's problems.json holds three datasets: Market (both cloudbeds, 3 fault-free windows),
+a Telecom-shaped one (no logs) and a Bank-shaped one (no analysis labels), as one store would.
+"""
 
 import os
-import shutil
 
 import pytest
 from support import fake_aiopslab
-from support.aiopslab_manifests import real_manifests
+from support.aiopslab_manifests import bank_manifests, real_manifests, telecom_manifests
 
 from replaybed.k8s.aiopslab import registry
-from replaybed.k8s.aiopslab.problems import problems_from_manifests
+from replaybed.k8s.aiopslab.problems import problem_set
 
 GLUE = fake_aiopslab.GLUE
+GLUE_PROBLEMS = "aiopslab.orchestrator.problems.replaybed"
+
+
+def lab_manifests():
+    return (
+        real_manifests("cloudbed-1", fault_free=2)
+        + real_manifests("cloudbed-2", fault_free=1)
+        + telecom_manifests(fault_free=1)
+        + bank_manifests(fault_free=1)
+    )
 
 
 @pytest.fixture
 def lab(monkeypatch, tmp_path):
-    """The checkout's metadata and problems.json installed, the glue loaded; no cluster yet."""
+    """The checkout with problems.json installed, the glue loaded; no cluster yet."""
     base = tmp_path / "aiopslab"
     (base / "service" / "metadata").mkdir(parents=True)
-    for n in (1, 2):
-        shutil.copy(GLUE / f"openrca-cloudbed-{n}.json", base / "service" / "metadata")
-    manifests = real_manifests("cloudbed-1", fault_free=2) + real_manifests(
-        "cloudbed-2", fault_free=1
-    )
     registry.write(
-        base / "service" / "metadata" / "openrca-problems.json", problems_from_manifests(manifests)
+        base / "service" / "metadata" / "replaybed-problems.json", problem_set(lab_manifests())
     )
     for var in (
         "REPLAYBED_PROBLEMS",
@@ -53,8 +61,10 @@ def cluster(lab, monkeypatch, tmp_path):
     monkeypatch.setenv("REPLAYBED_BIN", str(bin_dir / "replaybed"))
     path = tmp_path / "cluster.json"
     monkeypatch.setenv(fake_aiopslab.STATE_ENV, str(path))
-    scenario_pods = {}
-    for spec in lab["aiopslab.orchestrator.problems.openrca_replay"].load_problems():
+    scenario_pods, quiet = {}, set()
+    for spec in lab[GLUE_PROBLEMS].load_problems():
         scenario_pods[spec["scenario"]] = {p["name"]: p["service"] for p in spec["pods"]}
-    fake_aiopslab.save(fake_aiopslab.new_state(scenario_pods))
+        if "logs" not in spec["signals"]:
+            quiet.add(spec["scenario"])
+    fake_aiopslab.save(fake_aiopslab.new_state(scenario_pods, quiet))
     return fake_aiopslab

@@ -8,19 +8,22 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support.aiopslab_manifests import TELECOM_FAULTS
 from support.fake_aiopslab import CHART, PROMETHEUS_VALUES, Orchestrator, run_episode
 
 from replaybed.compile.datasets.openrca_market.records import vendored
 
 NS = "openrca-cloudbed-1"
+TELECOM = "openrca-telecom"
+TELECOM_LEVELS = ("node", "service", "pod")
 
 
 def glue(lab):
-    return lab["aiopslab.orchestrator.problems.openrca_replay"]
+    return lab["aiopslab.orchestrator.problems.replaybed"]
 
 
 def app_module(lab):
-    return lab["aiopslab.service.apps.openrca_replay"]
+    return lab["aiopslab.service.apps.replaybed"]
 
 
 def problem(lab, pid):
@@ -33,8 +36,8 @@ def row(cloudbed, level, nth=0):
     return [r for r, _ in vendored(cloudbed) if r.level == level][nth]
 
 
-def loc_id(rec, cb="cb1"):
-    return f"openrca-{cb}-localization-{rec.row:03d}"
+def loc_id(rec, cloudbed="cloudbed-1"):
+    return f"openrca-market-{cloudbed}-localization-{rec.row:03d}"
 
 
 def short(call):
@@ -124,9 +127,11 @@ def test_get_logs_extension_keeps_the_action_markers_and_documents_pod_names(lab
     wrapped = task_actions.get_logs
     assert wrapped.__wrapped__ is original  # extended once, not wrapped twice
     assert wrapped.is_action and wrapped.action_type == "read"
-    prob = problem(lab, "openrca-cb2-detection-000")
+    prob = problem(lab, "openrca-market-cloudbed-2-detection-000")
     doc = prob.get_available_actions()["get_logs"]
-    assert "openrca-cloudbed-1, openrca-cloudbed-2" in doc and "may also be a pod name" in doc
+    assert "openrca-bank, openrca-cloudbed-1, openrca-cloudbed-2, openrca-telecom" in doc
+    assert "may also be a pod name" in doc
+    assert "The datasets replayed in openrca-telecom recorded no logs" in doc
     # a pod that is listed but not running answers with an error for that pod only
     with cluster.edit() as st:
         st["namespaces"]["openrca-cloudbed-2"] = "Active"
@@ -141,7 +146,7 @@ def test_get_logs_extension_keeps_the_action_markers_and_documents_pod_names(lab
 
 def test_deploy_upgrades_aiopslabs_chart_default_prometheus_before_replaying(lab, cluster):
     deploy_prometheus(cluster)
-    prob = problem(lab, "openrca-cb1-analysis-000")
+    prob = problem(lab, "openrca-market-cloudbed-1-analysis-000")
     prob.app.deploy()
     calls = cluster.load()["calls"]
     upgrade = next(c for c in calls if c[:2] == ["helm", "upgrade"])
@@ -156,19 +161,19 @@ def test_deploy_upgrades_aiopslabs_chart_default_prometheus_before_replaying(lab
     flags = cluster.release(cluster.load())["values"]["server"]["extraFlags"]
     assert "web.enable-remote-write-receiver" in flags and "web.enable-admin-api" in flags
     # the next deploy finds the values in place and leaves the release alone
-    problem(lab, "openrca-cb1-detection-000").app.deploy()
+    problem(lab, "openrca-market-cloudbed-1-detection-000").app.deploy()
     assert sum(c[:2] == ["helm", "upgrade"] for c in cluster.load()["calls"]) == 1
 
 
 def test_deploy_without_aiopslabs_prometheus_says_what_is_missing(lab, cluster, monkeypatch):
-    app = problem(lab, "openrca-cb1-analysis-000").app
+    app = problem(lab, "openrca-market-cloudbed-1-analysis-000").app
     with pytest.raises(app_module(lab).ReplaybedError, match="release 'prometheus' in namespace"):
         app.deploy()
     app.delete()  # delete tolerates a missing release: nothing to repair for a removal
     monkeypatch.setenv("REPLAYBED_PROMETHEUS_UPGRADE", "0")
     deploy_prometheus(cluster)
     with pytest.raises(app_module(lab).ReplaybedError, match="remote write receiver"):
-        problem(lab, "openrca-cb1-analysis-000").app.deploy()
+        problem(lab, "openrca-market-cloudbed-1-analysis-000").app.deploy()
     assert not [c for c in cluster.load()["calls"] if c[:2] == ["helm", "upgrade"]]
 
 
@@ -177,10 +182,10 @@ def test_deploy_without_aiopslabs_prometheus_says_what_is_missing(lab, cluster, 
 
 def test_delete_returns_only_once_the_namespace_is_gone(lab, cluster, monkeypatch):
     prometheus_already_upgraded(cluster)
-    problem(lab, "openrca-cb1-detection-000").app.deploy()
+    problem(lab, "openrca-market-cloudbed-1-detection-000").app.deploy()
     # a replaybed whose `deploy down` returns while the namespace is still Terminating
     monkeypatch.setenv("FAKE_REPLAYBED_DOWN_NO_WAIT", "1")
-    nxt = problem(lab, "openrca-cb1-detection-001")
+    nxt = problem(lab, "openrca-market-cloudbed-1-detection-001")
     nxt.app.delete()
     assert NS not in cluster.load()["namespaces"]
     assert nxt.app.deploy()["ready"] is True
@@ -188,12 +193,12 @@ def test_delete_returns_only_once_the_namespace_is_gone(lab, cluster, monkeypatc
 
 def test_deploy_replaces_series_an_earlier_episode_left_in_prometheus(lab, cluster):
     prometheus_already_upgraded(cluster)
-    problem(lab, "openrca-cb1-detection-000").app.deploy()
+    problem(lab, "openrca-market-cloudbed-1-detection-000").app.deploy()
     # the namespace is gone (e.g. removed by hand) but its series stayed in Prometheus
     with cluster.edit() as st:
         del st["namespaces"][NS]
     assert cluster.load()["series"][NS]["scenario"] == "openrca-market/cloudbed-1/000"
-    problem(lab, "openrca-cb1-detection-001").app.deploy()
+    problem(lab, "openrca-market-cloudbed-1-detection-001").app.deploy()
     assert cluster.load()["series"][NS]["scenario"] == "openrca-market/cloudbed-1/001"
 
 
@@ -204,7 +209,7 @@ def test_every_problem_starts_with_an_empty_prometheus(lab, cluster):
     with cluster.edit() as st:
         st["series"]["openrca-cloudbed-1"] = {"scenario": "earlier", "count": 7}
         st["series"]["other-namespace"] = {"scenario": "earlier", "count": 3}
-    problem(lab, "openrca-cb1-detection-001").app.deploy()
+    problem(lab, "openrca-market-cloudbed-1-detection-001").app.deploy()
     series = cluster.load()["series"]
     assert list(series) == [NS] and series[NS]["scenario"] == "openrca-market/cloudbed-1/001"
 
@@ -218,7 +223,7 @@ def test_localization_description_gives_the_answer_space_without_the_fault_level
     service = problem(lab, loc_id(row("cloudbed-1", "service")))
     text = node.get_task_description()
     assert text == pod.get_task_description() == service.get_task_description()
-    assert "Service Name: OpenRCA Market cloudbed-1 (replay)" in text  # AIOpsLab's app summary
+    assert "Service Name: openrca-market cloudbed-1 (replay)" in text  # AIOpsLab's app summary
     assert "Namespace: openrca-cloudbed-1" in text
     assert "(i.e., service names)" not in text and "identify the service(s)" not in text
     assert "node, service or pod names" in text
@@ -234,11 +239,120 @@ def test_localization_description_gives_the_answer_space_without_the_fault_level
 
 
 def test_detection_and_analysis_descriptions_list_the_components(lab, cluster):
-    for pid in ("openrca-cb2-detection-ff-000", "openrca-cb2-analysis-010"):
+    for pid in (
+        "openrca-market-cloudbed-2-detection-ff-000",
+        "openrca-market-cloudbed-2-analysis-010",
+    ):
         text = problem(lab, pid).get_task_description()
         assert "Components of namespace openrca-cloudbed-2:" in text
-        assert "Service Name: OpenRCA Market cloudbed-2 (replay)" in text
+        assert "Service Name: openrca-market cloudbed-2 (replay)" in text
         assert "{" not in text.replace("{app_summary}", "")
+
+
+def test_localization_description_lists_the_answer_space_by_kind(lab, cluster):
+    text = problem(lab, loc_id(row("cloudbed-2", "pod"), "cloudbed-2")).get_task_description()
+    space = text[text.index("Names that may count, by kind:") :]
+    assert "- nodes: node-1, node-2, node-3, node-4, node-5, node-6\n" in space
+    assert "- services: frontend, shippingservice, checkoutservice," in space
+    assert "- pods: frontend-0, frontend-1, frontend-2, frontend2-0, shippingservice-0" in space
+    assert "redis-cart" not in space  # listed as a component, never a valid answer
+    assert "redis-cart-0" in text
+
+
+def _telecom_loc(level):
+    row = next(i for i, f in enumerate(TELECOM_FAULTS) if f[0] == level)
+    return f"openrca-telecom-telecom-localization-{row:03d}"
+
+
+def test_telecom_shaped_descriptions_say_there_are_no_logs(lab, cluster):
+    texts = {lv: problem(lab, _telecom_loc(lv)).get_task_description() for lv in TELECOM_LEVELS}
+    text = texts["node"]
+    assert texts["service"] == text == texts["pod"]  # the level is for the agent to find out
+    assert "Service Name: openrca-telecom telecom (replay)\nNamespace: openrca-telecom" in text
+    assert "The dataset recorded no logs: there are none to read." in text
+    assert "No logs: the dataset recorded none" in text
+    assert "identify the component(s) (nodes, services or pods) where" in text
+    assert "(i.e., node, service or pod names, as the task description lists them)" in text
+    for rule in (
+        "- a fault on a node: only that node's name counts",
+        "- a fault that hit a whole service (all of its pods): only the service's name counts",
+        "- a fault in one pod: only that pod's name counts",
+    ):
+        assert rule in text
+    assert "- services: docker, db_001, db_002," in text  # components
+    assert "  - docker: docker_001 on os_018, docker_002 on os_019," in text
+    assert "- services: db_001, db_002, db_003," in text  # answer space
+    assert "- pods: docker_001, docker_002," in text
+    for pid in ("openrca-telecom-telecom-detection-ff-000", "openrca-telecom-telecom-analysis-003"):
+        other = problem(lab, pid).get_task_description()
+        assert "The dataset recorded no logs" in other and "Components of namespace" in other
+
+
+def test_bank_shaped_descriptions_name_pods_only_and_no_nodes(lab, cluster):
+    prob = problem(lab, "openrca-bank-bank-localization-000")
+    text = prob.get_task_description()
+    assert "identify the component(s) (pods) where" in text
+    assert "(i.e., pod names, as the task description lists them)" in text
+    assert "- a fault in one pod: only that pod's name counts" in text
+    assert "a fault on a node" not in text and "whole service" not in text
+    assert "- nodes: (none recorded)" in text
+    assert "- pods of each service (pod, on its node where the dataset records it):" in text
+    assert "  - Tomcat: Tomcat01, Tomcat02, Tomcat03, Tomcat04\n" in text
+    assert "recorded no" not in text
+    submit = prob.get_available_actions()["submit"]
+    assert "(i.e., pod names, as the task description lists them)" in submit
+
+
+# --- a dataset without logs: get_logs says so -------------------------------------------------
+
+
+def test_get_logs_where_the_dataset_recorded_no_logs_says_so(lab, cluster, capsys):
+    glue(lab).install()
+    prometheus_already_upgraded(cluster)
+    prob = problem(lab, _telecom_loc("pod"))
+    get_logs = prob.actions.get_logs
+    before_deploy = get_logs(TELECOM, "docker_002")
+    prob.app.deploy()
+    assert cluster.load()["pods"][TELECOM]["docker_002"]["logs"] == ""  # the pods print nothing
+    answers = {get_logs(TELECOM, name) for name in ("docker_002", "docker", "db_003", "nope")}
+    assert answers == {before_deploy}
+    [answer] = answers
+    assert answer.startswith("No logs: the recording replayed in namespace openrca-telecom")
+    assert "(system telecom of the openrca-telecom dataset)" in answer
+    assert "the dataset recorded none" in answer
+    assert "Its telemetry: metrics (get_metrics), traces (get_traces)." in answer
+    assert answer in capsys.readouterr().out
+    assert not [c for c in cluster.calls(("KubeCtl",)) if "logs" in c[0]]  # nothing read from pods
+    # a dataset with logs in the same lab still reads its pods
+    bank = problem(lab, "openrca-bank-bank-detection-000")
+    bank.app.deploy()
+    every = get_logs("openrca-bank", "Tomcat")
+    assert re.findall(r"^==== pod (\S+) ====$", every, re.M) == [
+        "Tomcat01",
+        "Tomcat02",
+        "Tomcat03",
+        "Tomcat04",
+    ]
+
+
+def test_a_telecom_episode_in_aiopslabs_flow(lab, cluster):
+    glue(lab).install()
+    orch = Orchestrator()
+    level, component, _, _ = next(f for f in TELECOM_FAULTS if f[0] == "service")
+    (desc, actions), out = run_episode(
+        orch,
+        _telecom_loc("service"),
+        [f'get_logs("{TELECOM}", "docker")', f'submit(["{component}"])'],
+    )
+    assert "The dataset recorded no logs" in desc and "get_logs" in actions
+    assert out["history"][1]["content"].startswith("No logs: ")
+    assert out["final_state"] == "VALID_SUBMISSION" and out["results"]["success"] is True
+    ups = [c for c in cluster.load()["calls"] if c[1:3] == ["deploy", "up"]]
+    assert [c[c.index("--namespace") + 1] for c in ups] == [TELECOM]
+    assert [c[c.index("--scenario") + 1] for c in ups] == ["openrca-telecom/telecom/002"]
+    assert not [c for c in cluster.load()["calls"] if c[0] == "KubeCtl.get_pod_logs"]
+    end = cluster.load()
+    assert TELECOM not in end["namespaces"] and end["series"] == {}
 
 
 # --- the whole order, two problems back to back, the first agent raising ----------------------

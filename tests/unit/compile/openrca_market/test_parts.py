@@ -193,10 +193,8 @@ def test_manifest_counts_are_what_a_replay_of_the_window_sends(tiny_store, scena
 
 
 def test_market_manifests_carry_what_the_glue_needs(tiny_store):
-    # the answer space and the analysis labels moved from k8s/aiopslab into the format and the
-    # manifest: until the glue reads them, both must say the same thing
-    from replaybed.k8s.aiopslab import labels as k8s_labels
-    from replaybed.k8s.aiopslab import problems as k8s_problems
+    # the AIOpsLab problems read these fields and nothing else of Market (k8s/aiopslab/problems.py)
+    from replaybed.compile.datasets.openrca_market.labels import ANALYSIS_LABELS
 
     seen = 0
     for sid, _ in tiny_store.refs():
@@ -213,10 +211,12 @@ def test_market_manifests_carry_what_the_glue_needs(tiny_store):
         if m.fault is None:
             continue
         f = m.fault
-        assert (f.analysis.system_level, f.analysis.fault_type) == k8s_labels.ANALYSIS_LABELS[
-            f.reason
-        ]
-        assert f.accepted == k8s_problems.accepted_components(f.level, f.component)
+        assert f.analysis == ANALYSIS_LABELS[f.reason]
+        # a pod fault accepts the pod or its service; a service or node fault only itself
+        if f.level == "pod":
+            assert f.accepted == tuple(sorted({f.component, catalog.service_of(f.component)}))
+        else:
+            assert f.accepted == (f.component,)
         assert f.component in space.levels[f.level]
         assert f.original == {
             "timestamp": str(f.timestamp),
