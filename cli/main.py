@@ -28,12 +28,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Compile a dataset into scenario bundles in a store.",
     ),
     "scenarios": (
-        "replaybed.artifacts.cli",
+        "replaybed.artifacts.tools.cli",
         "scenarios",
         "List the scenarios compiled into a store.",
     ),
     "store": (
-        "replaybed.artifacts.cli",
+        "replaybed.artifacts.tools.cli",
         "store",
         "Inspect, verify, copy, clean and share a bundle store.",
     ),

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from replaybed.artifacts import bundle
-from replaybed.artifacts.store import Store
+from replaybed.artifacts.writer import PackWriter
 from replaybed.compile import jaeger_thrift, log_stream, prom_write
 from replaybed.compile.datasets.openrca_market.catalog import service_of
 from replaybed.compile.errors import DatasetError
@@ -57,7 +57,7 @@ def _slice(table: pa.Table | None, column: str, start: int, end: int) -> pa.Tabl
 
 
 def build(
-    store: Store,
+    store: PackWriter,
     reg: Registry,
     heads: list[bytes],
     hour_tables: dict[str, pa.Table | None],

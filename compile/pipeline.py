@@ -16,6 +16,7 @@ from pathlib import Path
 
 from replaybed.artifacts import bundle
 from replaybed.artifacts.store import Store
+from replaybed.artifacts.writer import PackWriter
 from replaybed.compile import chunks as chunk_parts
 from replaybed.compile import manifests, prom_write
 from replaybed.compile.datasets.openrca_market.catalog import CLOUDBEDS, DAYS, day_start
@@ -125,7 +126,9 @@ def compile_cloudbed(
         if any(day_start(d) * 1000 <= c < day_start(d) * 1000 + DAY_MS for c in needed)
     ]
     reg = Registry(f"openrca-{cloudbed}")
-    with tempfile.TemporaryDirectory(prefix="replaybed-compile-") as tmp:
+    # parts and manifests are stored when the writer's block ends: packs, indexes, manifests, refs
+    writer = PackWriter(store)
+    with writer, tempfile.TemporaryDirectory(prefix="replaybed-compile-") as tmp:
         spill = Spill(Path(tmp), hours)
         try:
             for day in days:
@@ -143,28 +146,28 @@ def compile_cloudbed(
             tables = {kind: spill.load(kind, hour) for kind in ("metrics", "traces", "logs")}
             for c in (c for c in needed if c // HOUR_MS == hour):
                 built[c] = chunk_parts.build(
-                    store, reg, heads, tables, c, c + req.chunk_ms, req.level
+                    writer, reg, heads, tables, c, c + req.chunk_ms, req.level
                 )
                 _count_parts(built[c], summary)
             if progress:
                 progress("hour", hour)
-    for sc in chosen:
-        manifest = manifests.build(sc, req.chunk_ms, built, reg)
-        digest, changed = bundle.publish(store, manifest)
-        summary.refs_changed += int(changed)
-        summary.referenced_bytes += sum(p.size for p in manifest.parts)
-        for name, n in manifest.unknown_names.items():
-            summary.unknown_names[name] = summary.unknown_names.get(name, 0) + n
-        summary.scenarios.append(
-            {
-                "id": str(sc.id),
-                "digest": digest,
-                "changed": changed,
-                "fault_free": manifest.fault_free,
-                "parts": len(manifest.parts),
-                "counts": vars(manifest.counts) | {},
-            }
-        )
+        for sc in chosen:
+            manifest = manifests.build(sc, req.chunk_ms, built, reg)
+            digest, changed = writer.publish(manifest)
+            summary.refs_changed += int(changed)
+            summary.referenced_bytes += sum(p.size for p in manifest.parts)
+            for name, n in manifest.unknown_names.items():
+                summary.unknown_names[name] = summary.unknown_names.get(name, 0) + n
+            summary.scenarios.append(
+                {
+                    "id": str(sc.id),
+                    "digest": digest,
+                    "changed": changed,
+                    "fault_free": manifest.fault_free,
+                    "parts": len(manifest.parts),
+                    "counts": vars(manifest.counts) | {},
+                }
+            )
 
 
 def _count_parts(idx: chunk_parts.ChunkIndex, summary: Summary) -> None:

@@ -162,13 +162,18 @@ class S3Backend(Backend):
         ranges = [
             (start, min(start + chunk, total) - 1) for start in range(len(first), total, chunk)
         ]
-        rest = self._pool_map(lambda r: self._get_range(key, *r), ranges)
+        rest = self._pool_map(lambda r: self._get_inclusive(key, *r), ranges)
         data = b"".join([first, *rest])
         if len(data) != total:
             raise StoreError(f"{self.url}/{key}: read {len(data)} bytes, object has {total}")
         return data
 
-    def _get_range(self, key: str, start: int, end: int) -> bytes:
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        if length <= 0:
+            return b""
+        return self._get_inclusive(key, start, start + length - 1)
+
+    def _get_inclusive(self, key: str, start: int, end: int) -> bytes:
         with self._translated(key, "read"):
             resp = self.client.get_object(
                 Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end}"
