@@ -7,8 +7,9 @@ the others': with read-after-write consistent listings (local disks, AWS S3 sinc
 RGW) at least one of two racing sides sees the other and backs off with `StoreBusy`, so gc never
 deletes a part that a publisher has decided to reuse instead of writing.
 
-A holder rewrites its lock every REFRESH_S; a lock not rewritten for STALE_S belongs to a killed
-process and is ignored (gc removes it). Readers never lock.
+A holder rewrites its lock every REFRESH_S. A lock not rewritten for STALE_S, or written by a
+process of this host that no longer runs (a killed compile), is abandoned: it is ignored, and gc
+removes it. Readers never lock.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from replaybed.artifacts import layout
 from replaybed.artifacts.backends import Backend
-from replaybed.artifacts.errors import StoreBusy
+from replaybed.artifacts.errors import ObjectNotFound, StoreBusy, StoreError
 
 PUBLISH, GC = "publish", "gc"
 REFRESH_S = 5 * 60
@@ -45,8 +46,22 @@ def others(backend: Backend, mine: str, now: float | None = None) -> tuple[list[
         if info.key == mine:
             continue
         held = Held(info.key, now - info.modified)
-        (stale if held.age_s > STALE_S else live).append(held)
+        (stale if held.age_s > STALE_S or _dead_here(backend, info.key) else live).append(held)
     return live, stale
+
+
+def _dead_here(backend: Backend, key: str) -> bool:
+    """Whether the lock's writer ran on this host and has exited (restic's rule)."""
+    try:
+        body = json.loads(backend.get(key))
+        if body.get("host") != socket.gethostname():
+            return False
+        os.kill(int(body["pid"]), 0)
+    except (ProcessLookupError, ObjectNotFound):
+        return True  # exited, or released the lock since the listing
+    except (StoreError, ValueError, KeyError, TypeError, PermissionError):
+        return False
+    return False
 
 
 class Lock:
