@@ -106,7 +106,12 @@ class Lock:
         if self._refresher is not None:
             self._refresher.join()
             self._refresher = None
-        self.backend.delete(self.key)
+        try:
+            self.backend.delete(self.key)
+        except StoreError:
+            # the store went away (the error that stopped us is already on its way up); the lock
+            # counts as abandoned once this process exits or it is STALE_S old
+            pass
 
     def __enter__(self) -> Lock:
         return self

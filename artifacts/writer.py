@@ -47,6 +47,7 @@ class _Queued:
     digest: str
     blob: bytes
     manifest: Manifest
+    changed: bool  # the ref pointed elsewhere when it was queued
 
 
 class PackWriter:
@@ -127,7 +128,7 @@ class PackWriter:
         except ObjectNotFound:
             changed = True
         with self._mutex:
-            self._queued[manifest.id] = _Queued(manifest.id, digest, blob, manifest)
+            self._queued[manifest.id] = _Queued(manifest.id, digest, blob, manifest, changed)
         return digest, changed
 
     def _missing(self, manifest: Manifest, catalog: packs.Catalog | None = None) -> list[str]:
@@ -155,11 +156,13 @@ class PackWriter:
                         f"{self.store.url}: scenario {q.scenario}: {len(missing)} part(s) vanished "
                         f"from the store while publishing (first: {missing[0]}); no ref was written"
                     )
-            for q in self._queued.values():
+            # a ref already at its manifest has nothing left to write (a re-run, a repeated copy)
+            moving = [q for q in self._queued.values() if q.changed]
+            for q in moving:
                 report.manifests += int(self.store.put_manifest_blob(q.blob)[1])
-            for q in self._queued.values():
+            for q in moving:
                 report.refs_changed += int(self.store.set_ref(q.scenario, q.digest))
-                report.scenarios.append(str(q.scenario))
+            report.scenarios = [str(q.scenario) for q in self._queued.values()]
         finally:
             self._close()
         return report

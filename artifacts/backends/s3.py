@@ -86,8 +86,15 @@ class S3Backend(Backend):
             response_checksum_validation="when_required",
         )
         self.client = session.client("s3", endpoint_url=config.endpoint_url, config=botocore_config)
+        self.requests = 0  # HTTP requests sent, retries included (benchmarks report them per MB)
+        self.client.meta.events.register("before-send.s3", self._count)
 
     # plumbing ------------------------------------------------------------------------------------
+
+    def _count(self, **_) -> None:
+        # must return None: a value would be taken as the response and short-circuit the send
+        with self._lock:
+            self.requests += 1
 
     def _key(self, key: str) -> str:
         return self.prefix + key

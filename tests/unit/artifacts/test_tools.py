@@ -198,7 +198,7 @@ def test_gc_repacks_live_parts_and_drops_the_rest(tmp_path):
     assert done.new_packs == 1 and done.dropped_parts == 2 and not tmp.exists()
     assert len(keys(store, layout.MANIFESTS)) == 2 and len(keys(store, layout.PACKS)) == 1
     assert verify.verify(store).ok
-    for sid, m in live_before.items():
+    for m in live_before.values():
         assert len(list(bundle.read_parts(store, m.parts))) == 3
     assert gc.collect(store, 0).deleted_packs == []  # nothing left to drop
 
