@@ -44,7 +44,7 @@ class StoreConfig:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
     retries: int = 5
-    # blobs at or above this size go up as multipart uploads and come down as parallel ranged GETs
+    # objects (packs) at or above this size go up as multipart uploads, come down as parallel GETs
     multipart_bytes: int = 8 * 1024 * 1024
     pack_bytes: int = DEFAULT_PACK_BYTES
 

@@ -5,7 +5,7 @@ StoreError
 ├── StoreUnavailable      the backend cannot be reached or refuses the credentials
 │   ├── CredentialsRejected   missing, unknown or wrong credentials, or access denied
 │   └── BucketMissing         the S3 bucket does not exist
-├── ObjectNotFound        a key (blob or ref) does not exist
+├── ObjectNotFound        a key (pack, index, manifest, ref) or a part does not exist
 ├── DigestMismatch        bytes read do not hash to the digest they are stored under
 ├── CorruptBlob           a part, pack or index is malformed (or decompresses to the wrong size)
 ├── IncompleteScenario    a manifest reaches parts the store does not hold

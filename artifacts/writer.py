@@ -156,11 +156,10 @@ class PackWriter:
                         f"{self.store.url}: scenario {q.scenario}: {len(missing)} part(s) vanished "
                         f"from the store while publishing (first: {missing[0]}); no ref was written"
                     )
-            # a ref already at its manifest has nothing left to write (a re-run, a repeated copy)
-            moving = [q for q in self._queued.values() if q.changed]
-            for q in moving:
+            for q in self._queued.values():
                 report.manifests += int(self.store.put_manifest_blob(q.blob)[1])
-            for q in moving:
+            # a ref already at its manifest is left alone (a re-run, a repeated copy, a repack)
+            for q in (q for q in self._queued.values() if q.changed):
                 report.refs_changed += int(self.store.set_ref(q.scenario, q.digest))
             report.scenarios = [str(q.scenario) for q in self._queued.values()]
         finally:

@@ -1,11 +1,12 @@
 """S3 backend (AWS, Ceph RGW, MinIO, ...): the only module that imports boto3/botocore.
 
 `s3://bucket/prefix` URLs. Credentials and region come the standard AWS way (environment,
-profile, instance role); the endpoint and addressing style from `StoreConfig`. Blobs at or above
-`StoreConfig.multipart_bytes` go up as parallel multipart uploads and come down as parallel
-ranged GETs. Write-once puts are conditional (`If-None-Match: *`); a server that answers 501 for
-that gets check-then-put from then on, which is safe here because blob keys are content
-addresses: two racing writers of one key write the same bytes.
+profile, instance role); the endpoint and addressing style from `StoreConfig`. Objects at or
+above `StoreConfig.multipart_bytes` (packs) go up as parallel multipart uploads and come down as
+parallel ranged GETs; `get_range` is one ranged GET. Write-once puts are conditional
+(`If-None-Match: *`); a server that answers 501 for that gets check-then-put from then on, which
+is safe here because write-once keys are content addresses: two racing writers of one key write
+the same bytes.
 
 botocore exceptions are translated into `artifacts.errors` in `_translated`, at this edge only.
 """
