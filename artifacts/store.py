@@ -131,8 +131,10 @@ class Store:
 
     # packs -------------------------------------------------------------------------------------
 
-    def put_pack(self, data: bytes) -> tuple[str, bool]:
-        digest = digests.of(data)
+    def put_pack(self, data: bytes, digest: str | None = None) -> tuple[str, bool]:
+        """Store a pack write-once. `digest`: the caller has just verified the bytes against it
+        (a copy), so they are not hashed again."""
+        digest = digest or digests.of(data)
         return digest, self.backend.put(layout.pack_key(digest), data, if_absent=True)
 
     def put_index(self, index: PackIndex) -> tuple[str, bool]:
@@ -175,11 +177,12 @@ class Store:
 
     # refs --------------------------------------------------------------------------------------
 
-    def set_ref(self, scenario: ScenarioId, digest: str) -> bool:
-        """Point the scenario's ref at a manifest digest. Returns False if it already did."""
+    def set_ref(self, scenario: ScenarioId, digest: str, *, check: bool = True) -> bool:
+        """Point the scenario's ref at a manifest digest. Returns False if it already did
+        (`check=False`: the caller has just looked and knows it did not)."""
         digests.check(digest)
         try:
-            if self.get_ref(scenario) == digest:
+            if check and self.get_ref(scenario) == digest:
                 return False
         except ObjectNotFound:
             pass

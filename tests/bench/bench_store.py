@@ -102,7 +102,7 @@ def test_cp_disk_and_stored_bytes(packed, rgw_env, tmp_path):
     csv = csv_bytes(dataset)
     files, blocks = _disk(Path(src.backend.root))
     packs = sum(i.size for i in src.backend.list(layout.PACKS))
-    up, down = [], []
+    up, down, raw_up, raw_down = [], [], [], []
     for run in range(RUNS):
         bucket = rgw_env.new_bucket("bench-cp")
         s3 = open_store(rgw_env, bucket)
@@ -117,6 +117,13 @@ def test_cp_disk_and_stored_bytes(packed, rgw_env, tmp_path):
         assert len(down[-1].scenarios) == totals["scenarios"]
         s3.close()
         _empty(rgw_env, bucket)
+        # the ceiling: boto3's own managed transfer (what `aws s3 cp` uses) of the same pack files
+        seconds_up, seconds_down = _managed_transfer(
+            rgw_env, bucket, Path(src.backend.root), tmp_path / f"raw-{run}"
+        )
+        raw_up.append(packs / 1e6 / seconds_up)
+        raw_down.append(packs / 1e6 / seconds_down)
+        _empty(rgw_env, bucket)
     mb = up[0].bytes / 1e6
     figures = {
         "scenarios": totals["scenarios"],
@@ -129,6 +136,8 @@ def test_cp_disk_and_stored_bytes(packed, rgw_env, tmp_path):
         "disk_vs_stored": round(blocks / files, 4),
         "file_to_s3_mb_s": round(statistics.median(r.to_dict()["mb_per_s"] for r in up), 1),
         "s3_to_file_mb_s": round(statistics.median(r.to_dict()["mb_per_s"] for r in down), 1),
+        "boto3_managed_up_mb_s": round(statistics.median(raw_up), 1),
+        "boto3_managed_down_mb_s": round(statistics.median(raw_down), 1),
         "file_to_s3_s": round(statistics.median(r.seconds for r in up), 2),
         "s3_to_file_s": round(statistics.median(r.seconds for r in down), 2),
         "requests_per_mb_up": round(up_requests / mb, 3),
@@ -137,6 +146,28 @@ def test_cp_disk_and_stored_bytes(packed, rgw_env, tmp_path):
         "load": _load(),
     }
     print(f"\nstore bench (cp, disk, stored bytes): {json.dumps(figures)}")
+
+
+def _managed_transfer(rgw_env, bucket: str, root: Path, into: Path) -> tuple[float, float]:
+    """Seconds to upload, then download, every pack file with boto3's managed transfer
+    (s3transfer: 8 MiB multipart chunks, 10 threads per file) and 8 files at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = rgw_env.client()
+    files = sorted((root / "packs").iterdir())
+    into.mkdir()
+    began = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda f: client.upload_file(str(f), bucket, f"raw/{f.name}"), files))
+    up = time.perf_counter() - began
+    began = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(
+            pool.map(
+                lambda f: client.download_file(bucket, f"raw/{f.name}", str(into / f.name)), files
+            )
+        )
+    return up, time.perf_counter() - began
 
 
 def _episode(found: locator.Locator) -> dict[str, int]:
