@@ -140,7 +140,11 @@ class Store:
     def put_index(self, index: PackIndex) -> tuple[str, bool]:
         data = index.encode()
         digest = digests.of(data)
-        return digest, self.backend.put(layout.index_key(digest), data, if_absent=True)
+        created = self.backend.put(layout.index_key(digest), data, if_absent=True)
+        with self._catalog_lock:
+            # the next catalog refresh needs only to list it, not to read it back
+            self._indexes.setdefault(digest, index)
+        return digest, created
 
     def get_pack(self, digest: str) -> bytes:
         key = layout.pack_key(digest)
@@ -201,9 +205,20 @@ class Store:
 
     def refs(self, prefix: str = "") -> Iterator[tuple[ScenarioId, str]]:
         """(scenario, manifest digest) for every ref under `refs/<prefix>`, in key order."""
-        for info in self.backend.list(layout.REFS + prefix):
-            scenario = layout.scenario_of_ref(info.key)
-            yield scenario, self.get_ref(scenario)
+        found = [layout.scenario_of_ref(i.key) for i in self.backend.list(layout.REFS + prefix)]
+        yield from zip(found, self._map(self.get_ref, found))
+
+    def current_refs(self, scenarios: Iterable[ScenarioId]) -> dict[ScenarioId, str | None]:
+        """Where each scenario's ref points now (None: no ref), looked up in parallel."""
+        wanted = list(dict.fromkeys(scenarios))
+
+        def one(scenario: ScenarioId) -> str | None:
+            try:
+                return self.get_ref(scenario)
+            except ObjectNotFound:
+                return None
+
+        return dict(zip(wanted, self._map(one, wanted)))
 
     # plumbing ----------------------------------------------------------------------------------
 

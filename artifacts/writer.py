@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from replaybed.artifacts import bundle, locks, packs
 from replaybed.artifacts import digest as digests
-from replaybed.artifacts.errors import IncompleteScenario, ObjectNotFound, StoreError
+from replaybed.artifacts.errors import IncompleteScenario, StoreError
 from replaybed.artifacts.store import Store
 from replaybed.schemas.manifest import Manifest
 from replaybed.schemas.scenario_id import ScenarioId
@@ -114,22 +114,29 @@ class PackWriter:
 
     def publish_stored(self, manifest: Manifest, blob: bytes) -> tuple[str, bool]:
         """`publish` with the manifest's stored bytes as they are (a copy keeps its digest)."""
+        return self.publish_all([(manifest, blob)])[0]
+
+    def publish_all(self, items: Iterable[tuple[Manifest, bytes]]) -> list[tuple[str, bool]]:
+        """`publish_stored` for many manifests, their current refs looked up in parallel."""
         self._check_open()
-        missing = self._missing(manifest)
-        if missing:
-            raise IncompleteScenario(
-                f"{self.store.url}: scenario {manifest.id} reaches {len(missing)} part(s) that are "
-                f"neither stored nor written by this compile (first: {missing[0]}); "
-                "the ref was not written"
-            )
-        digest = digests.of(blob)
-        try:
-            changed = self.store.get_ref(manifest.id) != digest
-        except ObjectNotFound:
-            changed = True
-        with self._mutex:
-            self._queued[manifest.id] = _Queued(manifest.id, digest, blob, manifest, changed)
-        return digest, changed
+        items = list(items)
+        for manifest, _ in items:
+            missing = self._missing(manifest)
+            if missing:
+                raise IncompleteScenario(
+                    f"{self.store.url}: scenario {manifest.id} reaches {len(missing)} part(s) that "
+                    f"are neither stored nor written by this session (first: {missing[0]}); "
+                    "the ref was not written"
+                )
+        current = self.store.current_refs(m.id for m, _ in items)
+        results = []
+        for manifest, blob in items:
+            digest = digests.of(blob)
+            changed = current[manifest.id] != digest
+            with self._mutex:
+                self._queued[manifest.id] = _Queued(manifest.id, digest, blob, manifest, changed)
+            results.append((digest, changed))
+        return results
 
     def _missing(self, manifest: Manifest, catalog: packs.Catalog | None = None) -> list[str]:
         missing = []
@@ -156,12 +163,17 @@ class PackWriter:
                         f"{self.store.url}: scenario {q.scenario}: {len(missing)} part(s) vanished "
                         f"from the store while publishing (first: {missing[0]}); no ref was written"
                     )
-            for q in self._queued.values():
-                report.manifests += int(self.store.put_manifest_blob(q.blob)[1])
-            # a ref already at its manifest is left alone (a re-run, a repeated copy, a repack)
-            for q in (q for q in self._queued.values() if q.changed):
-                report.refs_changed += int(self.store.set_ref(q.scenario, q.digest, check=False))
-            report.scenarios = [str(q.scenario) for q in self._queued.values()]
+            queued = list(self._queued.values())
+            written = self._map(lambda q: self.store.put_manifest_blob(q.blob)[1], queued)
+            report.manifests = sum(written)
+            # only once every manifest is stored; a ref already at its manifest is left alone
+            # (a re-run, a repeated copy, a repack)
+            moving = [q for q in queued if q.changed]
+            moved = self._map(
+                lambda q: self.store.set_ref(q.scenario, q.digest, check=False), moving
+            )
+            report.refs_changed = sum(moved)
+            report.scenarios = [str(q.scenario) for q in queued]
         finally:
             self._close()
         return report
@@ -183,10 +195,15 @@ class PackWriter:
             self.store.put_index(packs.PackIndex.of(members, pack_digest))
             return len(data)
 
-        with ThreadPoolExecutor(min(self.jobs, len(planned))) as pool:
-            sizes = list(pool.map(write, planned))
+        sizes = self._map(write, planned)
         report.packs, report.pack_bytes = len(planned), sum(sizes)
         report.parts = sum(len(members) for members in planned)
+
+    def _map(self, fn, items: list) -> list:
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(min(self.jobs, len(items))) as pool:
+            return list(pool.map(fn, items))
 
     def abort(self) -> None:
         """Drop everything put and queued; nothing is written."""

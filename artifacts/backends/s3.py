@@ -44,6 +44,9 @@ _CREDENTIAL_CODES = {
     "403",
 }
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+# threads for the ranges and upload parts of large objects, per parallel transfer (--jobs): a
+# 32 MiB pack is 4 parts of 8 MiB, and a loopback RGW keeps gaining up to ~30 requests in flight
+PARTS_PER_OBJECT = 4
 _UNAVAILABLE = (
     bex.EndpointConnectionError,
     bex.ConnectTimeoutError,
@@ -81,7 +84,8 @@ class S3Backend(Backend):
             retries={"max_attempts": config.retries, "mode": "standard"},
             s3={"addressing_style": config.addressing},
             signature_version="s3v4",  # presigned URLs too; AWS regions opened since 2014 accept only v4
-            max_pool_connections=max(10, 2 * config.max_concurrency),
+            # `jobs` objects in flight, each as up to PARTS_PER_OBJECT ranges or upload parts
+            max_pool_connections=max(10, (PARTS_PER_OBJECT + 1) * config.max_concurrency),
             # checksums beyond Content-MD5 are not understood by every S3 implementation (older RGW)
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
@@ -104,7 +108,7 @@ class S3Backend(Backend):
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
-                    self.config.max_concurrency, thread_name_prefix="s3-part"
+                    PARTS_PER_OBJECT * self.config.max_concurrency, thread_name_prefix="s3-part"
                 )
         return list(self._pool.map(fn, items))
 

@@ -121,9 +121,8 @@ def copy(
             report.copied_parts += 1
             report.bytes += len(stored)
             progress.advance(len(stored))
-        for item in reached:
-            assert item.manifest is not None  # broken ones were refused above
-            writer.publish_stored(item.manifest, item.stored)
+        # broken ones were refused above
+        writer.publish_all((item.manifest, item.stored) for item in reached if item.manifest)
         committed = writer.commit()
     report.new_packs = committed.packs
     report.scenarios = committed.scenarios

@@ -68,8 +68,7 @@ def repack(
 
             with ThreadPoolExecutor(max(1, jobs)) as pool:
                 list(pool.map(move, loose))
-            for _, _, blob, manifest in loaded:
-                writer.publish_stored(manifest, blob)
+            writer.publish_all((manifest, blob) for _, _, blob, manifest in loaded)
             committed = writer.commit()
         report.scenarios, report.parts = len(refs), len(loose)
         report.packs, report.pack_bytes = committed.packs, committed.pack_bytes
