@@ -143,7 +143,15 @@ class LocatorSource:
         self.locator = locator
         self.timeout_s, self.attempts, self.jobs = timeout_s, attempts, jobs
         self.requests = 0  # GETs issued (the benchmark counts them)
+        self._manifest: Manifest | None = None
         self._where: dict[str, Location] | None = None
+
+    def manifest(self) -> Manifest:
+        """The scenario's manifest, verified against the locator's digest (read once)."""
+        if self._manifest is None:
+            self.read_manifest_blob(self.locator.manifest_digest)
+        assert self._manifest is not None
+        return self._manifest
 
     # PartSource ----------------------------------------------------------------------------------
 
@@ -152,8 +160,9 @@ class LocatorSource:
             raise ObjectNotFound(f"locator for {self.locator.scenario}", digest, "manifest")
         data = self._fetch(self.locator.manifest_url, 0, None)
         digests.verify(data, digest, _redact(self.locator.manifest_url))
-        if self._where is None:
-            self._where = self._placements(bundle.decode_manifest(data, digest))
+        if self._manifest is None:
+            self._manifest = bundle.decode_manifest(data, digest)
+            self._where = self._placements(self._manifest)
         return data
 
     def read_part_blobs(self, wanted: Iterable[str]) -> Iterator[tuple[str, memoryview]]:

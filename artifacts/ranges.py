@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 from replaybed.artifacts.packs import Location
 
@@ -84,6 +86,10 @@ def in_order(fn: Callable[[T], R], items: list[T], jobs: int) -> Iterator[tuple[
     if len(items) <= 1 or jobs <= 1:
         yield from ((item, fn(item)) for item in items)
         return
+    # imported here: a replay pod usually reads one span per stream and never needs threads,
+    # and every import is start-up time of each pod
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(min(jobs, len(items)), thread_name_prefix="span") as pool:
         pending: deque[tuple[T, Future[R]]] = deque()
         todo = iter(items)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 from replaybed.artifacts import digest as digests
 from replaybed.artifacts import layout, ranges
@@ -240,5 +239,7 @@ class Store:
     def _map(self, fn, items: list) -> list:
         if len(items) <= 1:
             return [fn(item) for item in items]
+        from concurrent.futures import ThreadPoolExecutor  # see ranges.in_order
+
         with ThreadPoolExecutor(min(self.jobs, len(items))) as pool:
             return list(pool.map(fn, items))

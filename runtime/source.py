@@ -72,7 +72,7 @@ def open_source(scenario: str | None, store_url: str | None, locator: str | None
                 f"--scenario {scenario} does not match the locator's scenario {loc.scenario}"
             )
         parts = LocatorSource(loc)
-        return Source(parts, bundle.read_manifest(parts, loc.manifest_digest))
+        return Source(parts, parts.manifest())
     if not scenario:
         raise ReplayConfigError("--scenario is required unless --locator is given")
     store = Store.open(store_url)
