@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -116,8 +116,13 @@ class PackWriter:
         """`publish` with the manifest's stored bytes as they are (a copy keeps its digest)."""
         return self.publish_all([(manifest, blob)])[0]
 
-    def publish_all(self, items: Iterable[tuple[Manifest, bytes]]) -> list[tuple[str, bool]]:
-        """`publish_stored` for many manifests, their current refs looked up in parallel."""
+    def publish_all(
+        self,
+        items: Iterable[tuple[Manifest, bytes]],
+        current: Mapping[ScenarioId, str | None] | None = None,
+    ) -> list[tuple[str, bool]]:
+        """`publish_stored` for many manifests, their current refs looked up in parallel (or
+        given: `Store.current_refs` looked up while something else ran)."""
         self._check_open()
         items = list(items)
         for manifest, _ in items:
@@ -128,11 +133,12 @@ class PackWriter:
                     f"are neither stored nor written by this session (first: {missing[0]}); "
                     "the ref was not written"
                 )
-        current = self.store.current_refs(m.id for m, _ in items)
+        if current is None:
+            current = self.store.current_refs(m.id for m, _ in items)
         results = []
         for manifest, blob in items:
             digest = digests.of(blob)
-            changed = current[manifest.id] != digest
+            changed = current.get(manifest.id) != digest
             with self._mutex:
                 self._queued[manifest.id] = _Queued(manifest.id, digest, blob, manifest, changed)
             results.append((digest, changed))

@@ -112,7 +112,10 @@ def copy(
                 report.bytes += len(data)
             progress.advance(len(data))
 
-        _run(one, whole, jobs)
+        with ThreadPoolExecutor(1) as aside:
+            # where DST's refs point now, looked up while the packs travel
+            current = aside.submit(dst.current_refs, (item.scenario for item in reached))
+            _run(one, whole, jobs)
         dst.catalog(refresh=True)
         raw_sizes = {p.digest: p.raw_size for i in reached if i.manifest for p in i.manifest.parts}
         for digest, stored in src.read_part_blobs(loose):
@@ -122,7 +125,9 @@ def copy(
             report.bytes += len(stored)
             progress.advance(len(stored))
         # broken ones were refused above
-        writer.publish_all((item.manifest, item.stored) for item in reached if item.manifest)
+        writer.publish_all(
+            ((item.manifest, item.stored) for item in reached if item.manifest), current.result()
+        )
         committed = writer.commit()
     report.new_packs = committed.packs
     report.scenarios = committed.scenarios
