@@ -131,9 +131,6 @@ class Catalog:
     def pack_index(self, pack: str) -> PackIndex:
         return self.indexes[self.index_of_pack[pack]]
 
-    def stored_bytes(self) -> int:
-        return sum(ix.pack_size for ix in self.indexes.values())
-
 
 Placement = tuple[str, str, str, str, int]
 

@@ -105,7 +105,7 @@ class Store:
             located.append((digest, loc))
         spans = ranges.coalesce(located)
         for span, data in ranges.in_order(self._read_span, spans, self.jobs):
-            yield from self.check_span(span, data)
+            yield from self._check_span(span, data)
 
     def _read_span(self, span: ranges.Span) -> bytes:
         key = layout.pack_key(span.pack)
@@ -120,7 +120,7 @@ class Store:
             )
         return data
 
-    def check_span(
+    def _check_span(
         self, span: ranges.Span, data: bytes | memoryview
     ) -> Iterator[tuple[str, memoryview]]:
         key = layout.pack_key(span.pack)
