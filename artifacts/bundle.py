@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import zstandard
+import cramjam
 
 from replaybed.artifacts.errors import CorruptBlob
 from replaybed.artifacts.store import Store
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 DEFAULT_LEVEL = 9
 # manifests are small and read on every deploy; they get a stronger level
 MANIFEST_LEVEL = 19
-# a manifest names every part of a scenario; far below this even for days-long windows
-MAX_MANIFEST_RAW = 64 * 1024 * 1024
 
 
 class PartSource(Protocol):
@@ -52,25 +50,53 @@ class StoredPart:
 
 
 def compress(raw: bytes, level: int = DEFAULT_LEVEL) -> bytes:
+    # compression stays on zstandard (the compile extra): compiled bytes must not change; only
+    # the compiler writes, so the runtime image does not carry it
+    import zstandard
+
     # content size in the frame header lets readers allocate once and cap the output
     return zstandard.ZstdCompressor(level=level, write_content_size=True).compress(raw)
 
 
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+MANIFEST_MAX_BYTES = 64 * 1024 * 1024
+
+
+def declared_size(stored: bytes, where: str) -> int | None:
+    """The raw size a zstd frame header declares (RFC 8878 3.1.1.1), None if it declares none."""
+    if len(stored) < 5 or stored[:4] != _ZSTD_MAGIC:
+        raise CorruptBlob(
+            f"{where}: not a zstd frame (starts with {stored[:4].hex() or 'nothing'})"
+        )
+    descriptor = stored[4]
+    single_segment = descriptor >> 5 & 1
+    size_bytes = (single_segment, 2, 4, 8)[descriptor >> 6]
+    start = 5 + (1 - single_segment) + (0, 1, 2, 4)[descriptor & 3]
+    if not size_bytes:
+        return None
+    if len(stored) < start + size_bytes:
+        raise CorruptBlob(f"{where}: zstd frame header cut short ({len(stored)} bytes)")
+    value = int.from_bytes(stored[start : start + size_bytes], "little")
+    return value + 256 if size_bytes == 2 else value
+
+
 def decompress(stored: bytes, raw_size: int, where: str) -> bytes:
+    declared = declared_size(stored, where)
+    if declared not in (raw_size, None):
+        raise CorruptBlob(f"{where}: frame declares {declared} raw bytes, manifest says {raw_size}")
+    # decompress_into streams into this fixed buffer and fails once it is full, so the output is
+    # capped at the declared size whatever the frame says (decompress's output_len only presizes
+    # a buffer that still grows)
+    raw = bytearray(raw_size)
     try:
-        params = zstandard.get_frame_parameters(stored)
-        if params.content_size not in (raw_size, zstandard.CONTENTSIZE_UNKNOWN):
-            raise CorruptBlob(
-                f"{where}: frame declares {params.content_size} raw bytes, manifest says {raw_size}"
-            )
-        raw = zstandard.ZstdDecompressor().decompress(stored, max_output_size=raw_size)
-    except zstandard.ZstdError as exc:
+        written = cramjam.zstd.decompress_into(stored, raw)
+    except cramjam.DecompressionError as exc:
         raise CorruptBlob(
             f"{where}: cannot decompress ({exc}); expected a zstd frame of {raw_size} raw bytes"
         ) from exc
-    if len(raw) != raw_size:
-        raise CorruptBlob(f"{where}: decompressed to {len(raw)} bytes, expected {raw_size}")
-    return raw
+    if written != raw_size:
+        raise CorruptBlob(f"{where}: decompressed to {written} bytes, expected {raw_size}")
+    return bytes(raw)
 
 
 def put_part(writer: PackWriter, raw: bytes, level: int = DEFAULT_LEVEL) -> StoredPart:
@@ -117,11 +143,13 @@ def read_manifest(source: PartSource, digest: str) -> Manifest:
 
 def decode_manifest(stored: bytes, digest: str) -> Manifest:
     """A manifest from its stored (compressed, already digest-verified) bytes."""
-    try:
-        raw = zstandard.ZstdDecompressor().decompress(stored, max_output_size=MAX_MANIFEST_RAW)
-    except zstandard.ZstdError as exc:
-        raise CorruptBlob(f"manifest {digest}: cannot decompress ({exc})") from exc
-    return Manifest.from_json(raw, where=f"manifest {digest}")
+    where = f"manifest {digest}"
+    size = declared_size(stored, where)
+    if size is None or size > MANIFEST_MAX_BYTES:
+        raise CorruptBlob(
+            f"{where}: the zstd frame must declare its size, at most {MANIFEST_MAX_BYTES} bytes (declares {size})"
+        )
+    return Manifest.from_json(decompress(stored, size, where), where=where)
 
 
 def publish(store: Store, manifest: Manifest) -> tuple[str, bool]:

@@ -18,14 +18,19 @@ from replaybed.schemas.version import __version__
 # name -> (module, attribute, one-line help shown by `replaybed --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "synth": (
-        "replaybed.compile.datasets.openrca_market.synth.cli",
-        "synth",
-        "Write a synthetic, schema-exact OpenRCA Market dataset.",
+        "replaybed.compile.cli",
+        "synth_command",
+        "Write a synthetic, schema-exact dataset of a format (default: OpenRCA Market).",
     ),
     "compile": (
         "replaybed.compile.cli",
         "compile_command",
         "Compile a dataset into scenario bundles in a store.",
+    ),
+    "formats": (
+        "replaybed.compile.cli",
+        "formats_command",
+        "List the dataset formats compile reads, and what each provides.",
     ),
     "scenarios": (
         "replaybed.artifacts.tools.cli",

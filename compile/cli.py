@@ -1,4 +1,4 @@
-"""`replaybed compile`: dataset folder -> content-addressed scenario bundles in a store."""
+"""`replaybed compile`, `replaybed formats`, `replaybed synth`: the compile layer's commands."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-from replaybed.compile.datasets.openrca_market.catalog import CLOUDBEDS
-
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h)$")
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
+DEFAULT_SYNTH_FORMAT = "openrca-market"
 
 
 def duration_ms(text: str, what: str) -> int:
@@ -30,10 +29,17 @@ def duration_ms(text: str, what: str) -> int:
     help="Store URL or path (default: $REPLAYBED_STORE or the local data dir).",
 )
 @click.option(
+    "--format",
+    "format_name",
+    default=None,
+    help="Dataset format (default: recognised from the folder; see `replaybed formats`).",
+)
+@click.option(
+    "--system",
     "--cloudbed",
-    "cloudbeds",
+    "systems",
     multiple=True,
-    help=f"Only these ({', '.join(CLOUDBEDS)}); repeatable.",
+    help="Only these systems (e.g. cloudbed-1); repeatable. --cloudbed is an alias.",
 )
 @click.option(
     "--scenario",
@@ -49,9 +55,11 @@ def duration_ms(text: str, what: str) -> int:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, no progress.")
 def compile_command(
+    *,
     dataset_dir: Path,
     store_url: str | None,
-    cloudbeds: tuple[str, ...],
+    format_name: str | None,
+    systems: tuple[str, ...],
     scenarios: tuple[str, ...],
     before: str,
     after: str,
@@ -59,30 +67,31 @@ def compile_command(
     level: int,
     as_json: bool,
 ) -> None:
-    """Compile an OpenRCA Market dataset (DATASET_DIR holds Market/cloudbed-N/) into scenario bundles.
+    """Compile a recorded incident dataset in DATASET_DIR into scenario bundles.
 
-    Reads each CSV once, writes parts (remote-write bodies, Jaeger batches, log streams), then one
-    manifest and ref per scenario. Re-running with the same input writes nothing new.
+    The format is recognised from the folder (or given with --format; `replaybed formats` lists
+    them). Reads each file once, writes parts (remote-write bodies, Jaeger batches, log streams),
+    then one manifest and ref per scenario. Re-running with the same input writes nothing new.
     """
     from replaybed.artifacts.store import Store
     from replaybed.compile import pipeline
     from replaybed.schemas.scenario_id import ScenarioId
 
-    ids = tuple(ScenarioId.parse(s) for s in scenarios)
-    chosen = cloudbeds or (tuple(sorted({i.system for i in ids})) if ids else pipeline.CLOUDBEDS)
-    req = pipeline.Request(
+    req = pipeline.CompileRequest(dataset_dir, format_name)
+    fmt = pipeline.resolve_format(req)
+    req = pipeline.CompileRequest(
         dataset_dir,
-        chosen,
-        ids,
-        duration_ms(before, "--before"),
-        duration_ms(after, "--after"),
-        duration_ms(chunk, "--chunk"),
-        level,
+        fmt.name,
+        systems,
+        tuple(ScenarioId.parse(s, default_dataset=fmt.name) for s in scenarios),
+        before_ms=duration_ms(before, "--before"),
+        after_ms=duration_ms(after, "--after"),
+        chunk_ms=duration_ms(chunk, "--chunk"),
+        level=level,
     )
     store = Store.open(store_url)
     try:
-        progress = None if as_json else _progress()
-        summary = pipeline.run(req, store, progress)
+        summary = pipeline.run(req, store, None if as_json else _progress)
     finally:
         store.close()
     if as_json:
@@ -90,6 +99,7 @@ def compile_command(
             json.dumps(
                 {
                     "store": store.url,
+                    "format": summary.format,
                     "scenarios": summary.scenarios,
                     "parts": summary.parts,
                     "new_parts": summary.new_parts,
@@ -105,11 +115,13 @@ def compile_command(
         )
         return
     click.echo(
-        f"compiled {len(summary.scenarios)} scenarios into {store.url} in {summary.seconds:.1f} s"
+        f"compiled {len(summary.scenarios)} {summary.format} scenarios into {store.url} "
+        f"in {summary.seconds:.1f} s"
     )
+    ratio = 100 * summary.stored_bytes / max(summary.raw_bytes, 1)
     click.echo(
-        f"  parts: {summary.parts} ({summary.new_parts} new), raw {summary.raw_bytes / 1e6:.1f} MB -> "
-        f"stored {summary.stored_bytes / 1e6:.1f} MB ({100 * summary.stored_bytes / max(summary.raw_bytes, 1):.1f} %)"
+        f"  parts: {summary.parts} ({summary.new_parts} new), raw {summary.raw_bytes / 1e6:.1f} MB"
+        f" -> stored {summary.stored_bytes / 1e6:.1f} MB ({ratio:.1f} %)"
     )
     click.echo(
         f"  dedup ratio (bytes referenced by scenarios / bytes stored): {summary.dedup_ratio:.2f}"
@@ -119,9 +131,65 @@ def compile_command(
     )
 
 
-def _progress():
-    def report(stage: str, what) -> None:
-        if stage == "read":
-            click.echo(f"  read {what}", err=True)
+def _progress(stage: str, what: object) -> None:
+    if stage == "read":
+        click.echo(f"  read {what}", err=True)
 
-    return report
+
+@click.command("formats")
+@click.option("--json", "as_json", is_flag=True, help="Print the formats as JSON.")
+def formats_command(as_json: bool) -> None:
+    """List the dataset formats `replaybed compile` reads, and what each provides."""
+    from replaybed.compile import datasets
+
+    rows: list[dict] = [
+        {
+            "name": f.name,
+            "title": f.title,
+            "layout": f.layout,
+            "signals": list(f.signals),
+            "synth": f.synth is not None,
+        }
+        for f in datasets.formats().values()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['name']}: {r['title']}")
+        click.echo(f"  layout:  {r['layout']}")
+        click.echo(f"  signals: {', '.join(r['signals'])}")
+        click.echo(
+            f"  synth:   {'replaybed synth OUT --format ' + r['name'] if r['synth'] else '-'}"
+        )
+
+
+@click.command(
+    "synth",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.option("--format", "format_name", default=DEFAULT_SYNTH_FORMAT, show_default=True)
+@click.pass_context
+def synth_command(ctx: click.Context, format_name: str) -> None:
+    """Write a schema-exact synthetic twin of a dataset format: `synth OUT --format NAME ...`.
+
+    Every other option goes to the format's generator; `replaybed synth [--format NAME] --help`
+    shows them.
+    """
+    import importlib
+
+    from replaybed.compile import datasets
+    from replaybed.compile.errors import SynthError
+
+    fmt = datasets.get(format_name)
+    if fmt.synth is None:
+        with_twin = [f.name for f in datasets.formats().values() if f.synth]
+        raise SynthError(
+            f"format {fmt.name} has no synthetic twin; formats with one: {', '.join(with_twin)}"
+        )
+    module, _, attr = fmt.synth.partition(":")
+    command: click.Command = getattr(importlib.import_module(module), attr)
+    command.main(
+        list(ctx.args), prog_name=f"{ctx.command_path} --format {fmt.name}", standalone_mode=False
+    )

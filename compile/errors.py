@@ -2,7 +2,7 @@
 
 CompileError
 ├── DatasetError      missing folder/file, wrong header, malformed row, bad value, bad record
-└── SynthError        bad synthetic-dataset request (existing output, unknown scale/cloudbed)
+└── SynthError        bad synthetic-dataset request (existing output, unknown scale/system, no twin)
 """
 
 from __future__ import annotations

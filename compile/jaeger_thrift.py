@@ -1,9 +1,12 @@
 """Jaeger Thrift-binary `Batch` bodies for one process (pod) with patchable start times (pure).
 
 Binary protocol: field = type byte + i16 id; i64 is fixed 8-byte big-endian, so each span's
-`startTime` sits at a known offset (`slots`) the runtime overwrites. IDs are the dataset hex
-read as signed i64 (two's complement), trace id split into high/low halves; an empty parent
-means a root (parentSpanId 0, no reference), otherwise one CHILD_OF reference.
+`startTime` sits at a known offset (`slots`) the runtime overwrites. IDs follow
+`compile/trace_ids.py` (the dataset hex as signed i64, trace id split into high/low halves; other
+ids by a documented hash, the original kept as a tag); an empty parent means a root
+(parentSpanId 0, no reference), otherwise one CHILD_OF reference. Span tags: `status.code` when
+the dataset has a status (even an empty one), `span.type` when not empty, `error=true` when the
+reader says so, then the `original.*` ids, then the reader's own tags.
 """
 
 from __future__ import annotations
@@ -13,23 +16,25 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
+from replaybed.compile import trace_ids
 from replaybed.schemas.framing import TraceFrame
 
-OK_STATUS = frozenset({"0", "Ok", "OK", "200", ""})
 _I16, _I32, _I64 = struct.Struct(">h"), struct.Struct(">i"), struct.Struct(">q")
 T_BOOL, T_I32, T_I64, T_STRING, T_STRUCT, T_LIST = 2, 8, 10, 11, 12, 15
 
 
 @dataclass(frozen=True)
 class Span:
-    start_ms: int
-    trace_id: str
+    start_us: int
+    trace_id: str  # the dataset's ids, mapped here (trace_ids)
     span_id: str
-    parent: str
+    parent: str  # "" for a root
     duration_us: int
-    type: str
-    status: str
+    type: str  # "" -> no span.type tag
+    status: str | None  # None -> no status.code tag
     operation: str
+    error: bool = False
+    tags: tuple[tuple[str, str], ...] = ()  # more string tags, after the fixed ones
 
 
 def _fh(ttype: int, fid: int) -> bytes:
@@ -39,11 +44,6 @@ def _fh(ttype: int, fid: int) -> bytes:
 def _str(s: str) -> bytes:
     b = s.encode()
     return _I32.pack(len(b)) + b
-
-
-def signed(hex_id: str) -> int:
-    v = int(hex_id, 16)
-    return v - (1 << 64) if v >= 1 << 63 else v
 
 
 def _tag_str(key: str, value: str) -> bytes:
@@ -94,29 +94,54 @@ def _operation(op: str) -> bytes:
 
 
 @lru_cache(maxsize=4096)
-def _span_tags(status: str, span_type: str) -> bytes:
-    tags = [_tag_str("status.code", status)]
+def _fixed_tags(status: str | None, span_type: str, error: bool) -> tuple[bytes, ...]:
+    tags = [] if status is None else [_tag_str("status.code", status)]
     if span_type:
         tags.append(_tag_str("span.type", span_type))
-    if status not in OK_STATUS:
+    if error:
         tags.append(_tag_bool("error", True))
-    return _fh(T_LIST, 10) + _tags(tags) + b"\x00"
+    return tuple(tags)
+
+
+@lru_cache(maxsize=4096)
+def _tail(status: str | None, span_type: str, error: bool) -> bytes:
+    return _tail_with(_fixed_tags(status, span_type, error))
+
+
+def _tail_with(tags: tuple[bytes, ...]) -> bytes:
+    """The tags field (if any) and the Span struct's stop byte."""
+    return (_fh(T_LIST, 10) + _tags(list(tags)) if tags else b"") + b"\x00"
+
+
+def _span_tags(s: Span, originals: list[bytes]) -> bytes:
+    if not originals:
+        return _tail(s.status, s.type, s.error)
+    return _tail_with(_fixed_tags(s.status, s.type, s.error) + tuple(originals))
 
 
 def span_bytes(s: Span) -> tuple[bytes, int]:
     """One encoded Span struct and the offset of its startTime value inside it."""
-    high, low = signed(s.trace_id[:16]), signed(s.trace_id[16:])
-    parent = signed(s.parent) if s.parent else 0
+    high, low, trace_mapped = trace_ids.trace_halves(s.trace_id)
+    span_id, span_mapped = trace_ids.span_signed(s.span_id)
+    parent, parent_mapped = trace_ids.span_signed(s.parent) if s.parent else (0, False)
+    originals = []
+    if trace_mapped:
+        originals.append(_tag_str("original.trace_id", s.trace_id))
+    if span_mapped:
+        originals.append(_tag_str("original.span_id", s.span_id))
+    if parent_mapped:
+        originals.append(_tag_str("original.parent_id", s.parent))
+    originals.extend(_tag_str(k, v) for k, v in s.tags)
     head = _IDS.pack(
-        T_I64, 1, low, T_I64, 2, high, T_I64, 3, signed(s.span_id), T_I64, 4, parent
+        T_I64, 1, low, T_I64, 2, high, T_I64, 3, span_id, T_I64, 4, parent
     ) + _operation(s.operation)
     if s.parent:
         # references: list<SpanRef> with one CHILD_OF entry
         head += _REF.pack(
             T_LIST, 6, T_STRUCT, 1, T_I32, 1, 0, T_I64, 2, low, T_I64, 3, high, T_I64, 4, parent, 0
         )
-    times = _TIMES.pack(T_I32, 7, 1, T_I64, 8, s.start_ms * 1000, T_I64, 9, s.duration_us)
-    return head + times + _span_tags(s.status, s.type), len(head) + _START_AT
+    times = _TIMES.pack(T_I32, 7, 1, T_I64, 8, s.start_us, T_I64, 9, s.duration_us)
+    return head + times + _span_tags(s, originals), len(head) + _START_AT
 
 
 def batch(service: str, pod: str, node: str | None, spans: list[Span]) -> TraceFrame:
@@ -135,10 +160,10 @@ def batch(service: str, pod: str, node: str | None, spans: list[Span]) -> TraceF
         encoded, slot = span_bytes(s)
         slots.append(len(body) + slot)
         body += encoded
-        end = max(end, s.start_ms + -(-s.duration_us // 1000))
+        end = max(end, -(-(s.start_us + s.duration_us) // 1000))
     body += b"\x00"
-    t0 = min(s.start_ms for s in spans)
-    t1 = max(s.start_ms for s in spans)
+    t0 = min(s.start_us for s in spans) // 1000
+    t1 = max(s.start_us for s in spans) // 1000
     return TraceFrame(
         t0, t1, len(spans), service, pod, bytes(body), slots.tobytes(), len(head), end
     )

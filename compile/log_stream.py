@@ -1,7 +1,8 @@
 """Per-pod log frames: original lines, interleaved by time (pure).
 
-Order: by timestamp; for equal timestamps `log_service` lines before `log_proxy` lines, each in
-file order, so a replay prints exactly what a reader of the two files would reconstruct.
+Order: by timestamp; for equal timestamps by the reader's stream number (Market: `log_service`
+lines before `log_proxy` lines), then in file order, so a replay prints exactly what a reader of
+the files would reconstruct.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from replaybed.schemas.framing import LogFrame
 
 
 def frame(pod: str, lines: list[tuple[int, int, int, str]]) -> LogFrame:
-    """`lines` = (time ms, source 0=service/1=proxy, row in file, text)."""
+    """`lines` = (time ms, stream, position in the stream's files, text)."""
     ordered = sorted(lines, key=lambda row: (row[0], row[1], row[2]))
     text = bytearray()
     ends = array("I")

@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import numpy as np
 import zstandard
 
-from replaybed.compile.chunks import ChunkIndex
-from replaybed.compile.datasets.openrca_market.catalog import ALL_PODS, DATASET, service_of
+from replaybed.compile.datasets.base import SystemInfo, Topology
+from replaybed.compile.parts import ChunkIndex
 from replaybed.compile.scenarios import Scenario
-from replaybed.compile.spill import Registry
-from replaybed.schemas import media_types
+from replaybed.compile.series import SeriesTable
 from replaybed.schemas.manifest import Counts, Manifest, PartRef, Pod
 from replaybed.schemas.version import __version__
 
-FORMAT = "1"
+# version of the part framing and manifest-building rules (not the dataset format)
+BUNDLE_FORMAT = "1"
 
 
 def compiler_info() -> dict[str, str]:
     return {
         "replaybed": __version__,
         "zstd": zstandard.ZSTD_VERSION and ".".join(map(str, zstandard.ZSTD_VERSION)),
-        "format": FORMAT,
+        "format": BUNDLE_FORMAT,
     }
 
 
-def build(sc: Scenario, chunk_ms: int, chunks: dict[int, ChunkIndex], reg: Registry) -> Manifest:
+@dataclasses.dataclass(frozen=True)
+class SystemFacts:
+    """What every manifest of one system shares: the system, its components, its series."""
+
+    info: SystemInfo
+    topology: Topology
+    service_of: Callable[[str], str]
+    series: SeriesTable
+    chunk_ms: int
+
+
+def build(sc: Scenario, facts: SystemFacts, chunks: dict[int, ChunkIndex]) -> Manifest:
     lo, hi = sc.start_ms, sc.end_ms
+    chunk_ms = facts.chunk_ms
     parts: list[PartRef] = []
     series: set[int] = set()
-    unknown: dict[str, int] = {}
     samples = spans = 0
     traces: set[int] = set()
     log_lines: dict[str, int] = {}
@@ -36,20 +50,12 @@ def build(sc: Scenario, chunk_ms: int, chunks: dict[int, ChunkIndex], reg: Regis
         idx = chunks.get(start)
         if idx is None:
             continue
-        for p in idx.parts:
-            parts.append(
-                PartRef(
-                    p.kind,
-                    media_types.for_kind(p.kind),
-                    p.digest,
-                    p.size,
-                    p.raw_size,
-                    p.start - sc.origin_ms,
-                    p.end - sc.origin_ms,
-                    p.count,
-                    p.pod,
-                )
+        parts.extend(
+            dataclasses.replace(
+                p, start_ms=p.start_ms - sc.origin_ms, end_ms=p.end_ms - sc.origin_ms
             )
+            for p in idx.parts
+        )
         inside = (idx.sample_t >= lo) & (idx.sample_t < hi)
         samples += int(inside.sum())
         series.update(np.unique(idx.sample_series[inside]).tolist())
@@ -58,29 +64,48 @@ def build(sc: Scenario, chunk_ms: int, chunks: dict[int, ChunkIndex], reg: Regis
         traces.update(idx.span_trace[inside].tolist())
         for pod, times in idx.log_t.items():
             log_lines[pod] = log_lines.get(pod, 0) + int(((times >= lo) & (times < hi)).sum())
+    unknown: dict[str, int] = {}
     for s in series:
-        if reg.mapped[s].unknown:
-            kpi = reg.sources[s][1]
+        if facts.series.series[s].unknown:
+            kpi = facts.series.sources[s][1]
             unknown[kpi] = unknown.get(kpi, 0) + 1
-    pod_names = sorted(set(ALL_PODS) | set(log_lines) | set(reg.node_of))
-    pods = tuple(Pod(p, service_of(p), reg.node_of.get(p), log_lines.get(p, 0)) for p in pod_names)
+    pods = _pods(facts, log_lines)
+    info = facts.info
     return Manifest(
-        dataset=DATASET,
-        system=sc.id.system,
+        dataset=info.dataset,
+        system=info.system,
         scenario=sc.id.name,
         fault_free=sc.fault is None,
         origin_ms=sc.origin_ms,
         window=sc.window,
         chunk_ms=chunk_ms,
-        namespace=f"openrca-{sc.id.system}",
+        namespace=info.namespace,
         parts=tuple(sorted(parts, key=lambda p: (p.start_ms, p.kind, p.pod or ""))),
         pods=pods,
-        services=tuple(sorted({p.service for p in pods})),
-        nodes=tuple(sorted({n for n in reg.node_of.values()})),
+        services=tuple(sorted(set(facts.topology.services) | {p.service for p in pods})),
+        nodes=tuple(sorted(set(facts.topology.nodes) | set(facts.series.node_of.values()))),
         counts=Counts(len(series), samples, spans, len(traces), sum(log_lines.values())),
         fault=sc.fault,
         query=sc.query,
         unknown_names=dict(sorted(unknown.items())),
         compiler=compiler_info(),
-        tz="+08:00",
+        tz=info.tz,
+        signals=info.signals,
+        answer_space=info.answer_space,
+    )
+
+
+def _pods(facts: SystemFacts, log_lines: dict[str, int]) -> tuple[Pod, ...]:
+    """The format's pods, plus every pod the data logged from or placed on a node."""
+    known = {p.name: p for p in facts.topology.pods}
+    node_of = facts.series.node_of
+    names = sorted(set(known) | set(log_lines) | set(node_of))
+    return tuple(
+        Pod(
+            name,
+            known[name].service if name in known else facts.service_of(name),
+            node_of.get(name) or (known[name].node if name in known else None),
+            log_lines.get(name, 0),
+        )
+        for name in names
     )

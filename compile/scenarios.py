@@ -1,24 +1,25 @@
-"""Which scenarios a dataset yields, and their windows (pure).
+"""Which scenarios a system yields, and their windows (pure).
 
-One scenario per record.csv row (`openrca-market/<cloudbed>/<row:03d>`), window = fault - before ..
-fault + after snapped to whole minutes. Fault-free scenarios (`ff-NNN`, in time order) are
-windows of the same length, back to back from the first telemetry day's midnight, that keep 30
-minutes away from every recorded fault; the Market records start after 08:30 (UTC+8), so each
-day's early hours yield them. Without them a Detection task would always answer "yes".
+One scenario per fault record (`<dataset>/<system>/<case name>`, e.g. `openrca-market/cloudbed-1/017`),
+window = fault - before .. fault + after snapped to whole minutes. Every fault must lie inside the
+telemetry the format says it covers. Fault-free scenarios (`ff-NNN`, in time order) are windows
+of the same length, laid back to back from the start of each covered span, that keep 30 minutes
+away from every recorded fault (Market: the records start after 08:30 UTC+8, so each day's early
+hours yield them). Without them a Detection task would always answer "yes".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from replaybed.compile.datasets.openrca_market.catalog import DATASET
-from replaybed.compile.datasets.openrca_market.records import QueryRow, Record
+from replaybed.compile.datasets.base import Case, SystemInfo
 from replaybed.compile.errors import DatasetError
-from replaybed.schemas.manifest import Fault, Query, Window
+from replaybed.schemas.manifest import Fault, Query, Window, tzinfo
 from replaybed.schemas.scenario_id import ScenarioId
 
 QUIET_MS = 30 * 60_000
-DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -39,52 +40,52 @@ class Scenario:
 
 
 def fault_scenarios(
-    cloudbed: str,
-    records: list[Record],
-    queries: list[QueryRow],
-    day_starts_ms: list[int],
+    info: SystemInfo,
+    cases: Sequence[Case],
+    coverage: Sequence[tuple[int, int]],
+    *,
     before_ms: int,
     after_ms: int,
-    record_file: str,
 ) -> list[Scenario]:
-    lo, hi = min(day_starts_ms), max(day_starts_ms) + DAY_MS
     out = []
-    for r in records:
-        origin = r.timestamp * 1000
-        if not lo <= origin < hi:
+    for case in cases:
+        if not any(lo <= case.time_ms < hi for lo, hi in coverage):
             raise DatasetError(
-                f"record {r.row} at {r.datetime} (UTC+8) lies outside the telemetry days present "
-                f"({_days(day_starts_ms)})",
-                file=record_file,
-                line=r.row + 2,
+                f"record {case.name} at {case.fault.datetime} (UTC{info.tz}) lies outside the "
+                f"telemetry days present ({_spans(coverage, info.tz)})",
+                file=case.file,
+                line=case.line,
             )
-        q = queries[r.row] if r.row < len(queries) else None
         out.append(
             Scenario(
-                ScenarioId(DATASET, cloudbed, f"{r.row:03d}"),
-                origin,
-                Window.around(origin, before_ms, after_ms),
-                Fault(r.row, r.timestamp, r.datetime, r.level, r.component, r.reason),
-                Query(q.task_index, q.instruction, q.scoring_points) if q else None,
+                ScenarioId(info.dataset, info.system, case.name),
+                case.time_ms,
+                Window.around(case.time_ms, before_ms, after_ms),
+                case.fault,
+                case.query,
             )
         )
     return out
 
 
 def fault_free_scenarios(
-    cloudbed: str, records: list[Record], day_starts_ms: list[int], before_ms: int, after_ms: int
+    info: SystemInfo,
+    cases: Sequence[Case],
+    coverage: Sequence[tuple[int, int]],
+    *,
+    before_ms: int,
+    after_ms: int,
 ) -> list[Scenario]:
-    faults = sorted(r.timestamp * 1000 for r in records)
+    faults = sorted(c.time_ms for c in cases)
     out: list[Scenario] = []
-    for day in sorted(day_starts_ms):
-        origin = day + before_ms
-        while origin + after_ms <= day + DAY_MS:
+    for lo, hi in sorted(coverage):
+        origin = lo + before_ms
+        while origin + after_ms <= hi:
             window = Window.around(origin, before_ms, after_ms)
             start, end = origin + window.start_ms, origin + window.end_ms
-            if start >= day and not any(start - QUIET_MS <= f <= end + QUIET_MS for f in faults):
-                out.append(
-                    Scenario(ScenarioId(DATASET, cloudbed, f"ff-{len(out):03d}"), origin, window)
-                )
+            if start >= lo and not any(start - QUIET_MS <= f <= end + QUIET_MS for f in faults):
+                sid = ScenarioId(info.dataset, info.system, f"ff-{len(out):03d}")
+                out.append(Scenario(sid, origin, window))
             origin += before_ms + after_ms
     return out
 
@@ -104,11 +105,35 @@ def select(scenarios: list[Scenario], wanted: tuple[ScenarioId, ...]) -> list[Sc
     return [by_id[w] for w in sorted(set(wanted))]
 
 
-def _days(day_starts_ms: list[int]) -> str:
-    from datetime import datetime
+def chunk_starts(scenarios: Sequence[Scenario], chunk_ms: int) -> list[int]:
+    """Dataset-ms starts of every chunk some scenario's window touches, sorted."""
+    return sorted(
+        {
+            c
+            for s in scenarios
+            for c in range(s.start_ms - s.start_ms % chunk_ms, s.end_ms, chunk_ms)
+        }
+    )
 
-    from replaybed.compile.datasets.openrca_market.catalog import UTC8
 
-    return ", ".join(
-        datetime.fromtimestamp(d / 1000, UTC8).strftime("%Y_%m_%d") for d in sorted(day_starts_ms)
+def merged_spans(starts: Sequence[int], chunk_ms: int) -> list[tuple[int, int]]:
+    """Sorted chunk starts -> the fewest [start, end) spans covering those chunks."""
+    spans: list[tuple[int, int]] = []
+    for c in starts:
+        if spans and spans[-1][1] == c:
+            spans[-1] = (spans[-1][0], c + chunk_ms)
+        else:
+            spans.append((c, c + chunk_ms))
+    return spans
+
+
+def _spans(coverage: Sequence[tuple[int, int]], tz: str) -> str:
+    fmt = "%Y-%m-%d %H:%M"
+    return (
+        ", ".join(
+            f"{datetime.fromtimestamp(lo / 1000, tzinfo(tz)).strftime(fmt)} .. "
+            f"{datetime.fromtimestamp(hi / 1000, tzinfo(tz)).strftime(fmt)}"
+            for lo, hi in sorted(coverage)
+        )
+        or "none"
     )

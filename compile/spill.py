@@ -1,14 +1,26 @@
-"""One read of every needed CSV, normalised and spilled to hour buckets on disk.
+"""Normalised rows spilled to hour buckets on disk, in a folder no dead run leaves behind.
 
-The metric files are grouped by series and `log_service` is unsorted, so rows of one chunk are
-spread over the whole file. Each batch is normalised (metrics -> series id, ms, value; spans and
-log lines -> their columns plus ms) and appended to an Arrow IPC file per (kind, hour); later
-each hour is loaded alone, which bounds memory by an hour of data rather than by the input.
+Readers yield rows in file order, and files are not sorted by time (Market's metric files are
+grouped by series, `log_service` is unsorted), so one chunk's rows are spread over whole files.
+Each batch becomes a small Arrow table per signal (metrics -> series id, ms, value; spans and log
+lines -> their columns) appended to an Arrow IPC file per (signal, hour); later each hour is
+loaded alone, which bounds memory by an hour of data rather than by the input.
+
+The spill folder lives under the system temp dir as `replaybed-spill-*` and holds an exclusive
+`flock` while its compile runs. A run killed with SIGKILL cannot remove its folder, so every
+compile first removes the `replaybed-spill-*` folders whose lock nobody holds any more (and
+unlocked ones, such as `replaybed-compile-*` from versions before the lock, after an hour).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -16,62 +28,87 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from replaybed.compile.datasets.openrca_market import metric_names, source
-from replaybed.compile.datasets.openrca_market.catalog import FILES
+from replaybed.compile.datasets.base import Batch, LogBatch, MetricBatch, SpanBatch
+from replaybed.compile.series import SeriesTable
 
 HOUR_MS = 3_600_000
-METRIC_FILES = (
-    "metric_container",
-    "metric_mesh",
-    "metric_node",
-    "metric_runtime",
-    "metric_service",
-)
-SERVICE_COLUMNS = ("rr", "sr", "mrt", "count")
+PREFIX = "replaybed-spill-"
+# folders of compiles before the lock existed (plain temporary directories)
+LEGACY_PREFIX = "replaybed-compile-"
+LOCK = "lock"
+# a folder without a lock file is a run between mkdtemp and taking its lock, or a very old one
+UNLOCKED_GRACE_S = 3600
 
 
-@dataclass
-class Registry:
-    """Every series seen: id -> mapped labels; plus the pod -> node placement read off container ids."""
+@contextmanager
+def spill_folder(parent: Path | None = None) -> Iterator[Path]:
+    """A fresh locked spill folder, removed on exit; leftovers of dead runs are removed first."""
+    base = Path(parent or tempfile.gettempdir())
+    remove_leftovers(base)
+    folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))
+    lock = open(folder / LOCK, "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield folder
+    finally:
+        lock.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
-    namespace: str
-    ids: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    mapped: list[metric_names.Mapped] = field(default_factory=list)
-    sources: list[tuple[str, str]] = field(default_factory=list)  # (file name, original kpi)
-    node_of: dict[str, str] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)  # file paths by source index
 
-    def series(self, file: str, cmdb: str, kpi: str) -> int:
-        key = (file, cmdb, kpi)
-        sid = self.ids.get(key)
-        if sid is None:
-            sid = self.ids[key] = len(self.mapped)
-            self.mapped.append(metric_names.MAPPERS[file](cmdb, kpi, self.namespace))
-            self.sources.append((file, kpi))
-            if file == "metric_container" and "." in cmdb:
-                node, _, pod = cmdb.partition(".")
-                self.node_of.setdefault(pod, node)
-        return sid
-
-    def scales(self) -> np.ndarray:
-        return np.fromiter((m.scale for m in self.mapped), dtype=np.float64, count=len(self.mapped))
+def remove_leftovers(base: Path) -> list[Path]:
+    """Remove spill folders whose compile is gone (nobody holds their lock); return them."""
+    removed = []
+    for folder in sorted([*base.glob(PREFIX + "*"), *base.glob(LEGACY_PREFIX + "*")]):
+        if not folder.is_dir():
+            continue
+        lock_path = folder / LOCK
+        if not lock_path.exists():
+            if time.time() - folder.stat().st_mtime > UNLOCKED_GRACE_S:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            continue
+        try:
+            fd = os.open(lock_path, os.O_RDWR)
+        except OSError:
+            continue  # someone else's folder we may not touch
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a live compile holds it
+        finally:
+            os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 class Spill:
+    """Arrow IPC files per (signal, hour); rows of hours outside `keep_hours` are not written."""
+
     def __init__(self, folder: Path, keep_hours: set[int]):
         self.folder, self.keep = folder, keep_hours
         self.writers: dict[tuple[str, int], ipc.RecordBatchFileWriter] = {}
+        self.files: list[str] = []  # file names by source index
+        self._src: dict[str, int] = {}
 
-    def add(self, kind: str, table: pa.Table, t_ms: np.ndarray) -> None:
+    def source(self, file: str) -> int:
+        """The index of a file, assigned on first sight (also tells the caller a file is new)."""
+        src = self._src.get(file)
+        if src is None:
+            src = self._src[file] = len(self.files)
+            self.files.append(file)
+        return src
+
+    def add(self, signal: str, table: pa.Table, t_ms: np.ndarray) -> None:
         hours = t_ms // HOUR_MS
         for hour in np.unique(hours).tolist():
             if hour not in self.keep:
                 continue
             part = table.filter(pa.array(hours == hour))
-            key = (kind, hour)
+            key = (signal, hour)
             if key not in self.writers:
                 self.writers[key] = ipc.new_file(
-                    str(self.folder / f"{kind}-{hour}.arrow"), part.schema
+                    str(self.folder / f"{signal}-{hour}.arrow"), part.schema
                 )
             self.writers[key].write_table(part)
 
@@ -79,99 +116,125 @@ class Spill:
         for w in self.writers.values():
             w.close()
 
-    def load(self, kind: str, hour: int) -> pa.Table | None:
-        path = self.folder / f"{kind}-{hour}.arrow"
+    def load(self, signal: str, hour: int) -> pa.Table | None:
+        path = self.folder / f"{signal}-{hour}.arrow"
         if not path.exists():
             return None
         with pa.memory_map(str(path)) as mm:
             return ipc.open_file(mm).read_all()
 
 
-def spill_day(day_dir: Path, reg: Registry, spill: Spill, on_file=None) -> None:
-    for name, rel in FILES.items():
-        path = day_dir / rel
-        src = len(reg.files)
-        reg.files.append(str(path))
-        for first, batch in source.batches(path, name):
-            rows = np.arange(first, first + batch.num_rows, dtype=np.int64)
-            if name in METRIC_FILES:
-                _metrics(name, batch, rows, src, reg, spill, path)
-            elif name == "trace_span":
-                _traces(batch, rows, src, spill)
-            else:
-                _logs(name, batch, rows, src, spill)
-        if on_file:
-            on_file(path)
+def spill_batch(batch: Batch, series: SeriesTable, spill: Spill) -> None:
+    src = spill.source(batch.file)
+    if isinstance(batch, MetricBatch):
+        _metrics(batch, src, series, spill)
+    elif isinstance(batch, SpanBatch):
+        _spans(batch, src, spill)
+    else:
+        _logs(batch, src, series, spill)
 
 
-def _series_ids(name: str, cmdb: pa.Array, kpi: pa.Array | str, reg: Registry) -> np.ndarray:
-    c = pc.dictionary_encode(cmdb)
-    if isinstance(kpi, str):
+def _series_ids(table: str, entity: pa.Array, name: pa.Array | str, reg: SeriesTable) -> np.ndarray:
+    c = pc.dictionary_encode(entity)
+    if isinstance(name, str):
         lut = np.fromiter(
-            (reg.series(name, v, kpi) for v in c.dictionary.to_pylist()), dtype=np.int32
+            (reg.id(table, v, name) for v in c.dictionary.to_pylist()), dtype=np.int32
         )
         return lut[c.indices.to_numpy(zero_copy_only=False)]
-    k = pc.dictionary_encode(kpi)
+    k = pc.dictionary_encode(name)
     key = c.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(
         k.dictionary
     ) + k.indices.to_numpy(zero_copy_only=False)
     uniq, inverse = np.unique(key, return_inverse=True)
     cs, ks = c.dictionary.to_pylist(), k.dictionary.to_pylist()
     lut = np.fromiter(
-        (reg.series(name, cs[u // len(ks)], ks[u % len(ks)]) for u in uniq.tolist()),
+        (reg.id(table, cs[u // len(ks)], ks[u % len(ks)]) for u in uniq.tolist()),
         dtype=np.int32,
         count=len(uniq),
     )
     return lut[inverse]
 
 
-def _metrics(name, batch, rows, src, reg: Registry, spill: Spill, path: Path) -> None:
-    t_ms = batch.column("timestamp").to_numpy(zero_copy_only=False) * 1000
-    if name == "metric_service":
-        cols = [
-            (
-                _series_ids(name, batch.column("service"), col, reg),
-                batch.column(col).to_numpy(zero_copy_only=False),
-            )
-            for col in SERVICE_COLUMNS
-        ]
-        ids = np.concatenate([c[0] for c in cols])
-        values = np.concatenate([c[1] for c in cols])
-        t_ms, rows = np.tile(t_ms, len(cols)), np.tile(rows, len(cols))
-    else:
-        ids = _series_ids(name, batch.column("cmdb_id"), batch.column("kpi_name"), reg)
-        values = batch.column("value").to_numpy(zero_copy_only=False)
-    values = values * reg.scales()[ids]
+def _metrics(batch: MetricBatch, src: int, reg: SeriesTable, spill: Spill) -> None:
+    ids = _series_ids(batch.table, batch.entity, batch.name, reg)
+    scales = np.fromiter((reg.series[i].scale for i in range(len(reg.series))), np.float64)
     table = pa.table(
         {
             "series": ids,
-            "t": t_ms,
-            "value": values,
+            "t": batch.t_ms,
+            "value": batch.value * scales[ids],
             "src": np.full(len(ids), src, np.int16),
-            "row": rows,
+            "line": batch.line,
         }
     )
-    spill.add("metrics", table, t_ms)
+    spill.add("metrics", table, batch.t_ms)
 
 
-def _traces(batch, rows, src, spill: Spill) -> None:
-    t_ms = batch.column("timestamp").to_numpy(zero_copy_only=False)
-    table = pa.Table.from_batches([batch]).append_column(
-        "src", pa.array(np.full(len(rows), src, np.int16))
-    )
-    spill.add("traces", table.append_column("row", pa.array(rows)), t_ms)
+TAGS = pa.map_(pa.string(), pa.string())
 
 
-def _logs(name, batch, rows, src, spill: Spill) -> None:
-    t_ms = batch.column("timestamp").to_numpy(zero_copy_only=False) * 1000
+def _strings(column: pa.Array | None, n: int, default: str | None = None) -> pa.Array:
+    """A pa.string() column (every hour file keeps one schema per signal)."""
+    if column is None:
+        return (
+            pa.array([default] * n, pa.string())
+            if default is not None
+            else pa.nulls(n, pa.string())
+        )
+    return column.cast(pa.string())
+
+
+def _tags(tags: tuple[tuple[str, pa.Array], ...], n: int) -> pa.Array:
+    if not tags:
+        return pa.nulls(n, TAGS)
+    keys = [k for k, _ in tags]
+    columns = [c.cast(pa.string()).to_pylist() for _, c in tags]
+    rows = [[(k, v) for k, v in zip(keys, values) if v] for values in zip(*columns)]
+    return pa.array(rows, TAGS)
+
+
+def _spans(batch: SpanBatch, src: int, spill: Spill) -> None:
+    n = len(batch.start_us)
+    t_ms = batch.start_us // 1000
     table = pa.table(
         {
             "t": t_ms,
-            "pod": batch.column("cmdb_id"),
-            "value": batch.column("value"),
-            "kind": np.full(len(rows), 0 if name == "log_service" else 1, np.int8),
-            "src": np.full(len(rows), src, np.int16),
-            "row": rows,
+            "start_us": batch.start_us,
+            "duration_us": batch.duration_us,
+            "trace_id": _strings(batch.trace_id, n),
+            "span_id": _strings(batch.span_id, n),
+            "parent_id": _strings(batch.parent_id, n),
+            "pod": _strings(batch.pod, n),
+            "operation": _strings(batch.operation, n, ""),
+            "span_type": _strings(batch.span_type, n, ""),
+            "status": _strings(batch.status, n),
+            "error": np.zeros(n, bool) if batch.error is None else batch.error,
+            "tags": _tags(batch.tags, n),
+            "src": np.full(n, src, np.int16),
+            "line": batch.line,
         }
     )
-    spill.add("logs", table, t_ms)
+    spill.add("traces", table, t_ms)
+
+
+def _logs(batch: LogBatch, src: int, reg: SeriesTable, spill: Spill) -> None:
+    n = len(batch.t_ms)
+    if batch.node is not None and n:
+        # each pod's node as its first row says, pods in first-row order (deterministic)
+        codes = pc.dictionary_encode(batch.pod).indices.to_numpy(zero_copy_only=False)
+        _, first = np.unique(codes, return_index=True)
+        rows = np.sort(first)
+        for pod, node in zip(batch.pod.take(rows).to_pylist(), batch.node.take(rows).to_pylist()):
+            if node:
+                reg.place(pod, node)
+    table = pa.table(
+        {
+            "t": batch.t_ms,
+            "pod": _strings(batch.pod, n),
+            "text": _strings(batch.text, n),
+            "stream": np.full(n, batch.stream, np.int8),
+            "src": np.full(n, src, np.int16),
+            "line": batch.line,
+        }
+    )
+    spill.add("logs", table, batch.t_ms)

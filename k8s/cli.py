@@ -62,6 +62,21 @@ def kube(fn):
 )
 @click.option("--anchor", default=None, help="RFC 3339 instant of the fault (default: now).")
 @click.option("--timeout", default=600, show_default=True, help="Seconds to wait for readiness.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Delete series another episode left in the namespace's Prometheus window "
+    "(TSDB admin API) instead of refusing.",
+)
+@click.option(
+    "--no-prometheus-check",
+    "check_prometheus",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Do not check (or clear) the Prometheus window first: only for a Prometheus the "
+    "deploying machine cannot reach; two episodes' incidents may then mix.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the objects instead of creating them.")
 @click.option(
     "-o",
@@ -81,13 +96,19 @@ def up_command(
     image,
     anchor,
     timeout,
+    replace,
+    check_prometheus,
     dry_run,
     output,
     as_json,
     kubeconfig,
     context,
 ):
-    """Create the scenario's namespace and wait until its history is visible."""
+    """Create the scenario's namespace and wait until its history is visible.
+
+    A namespace left by an earlier replay is removed first (and waited for). The Prometheus window
+    the episode fills must hold no series of the namespace: refused (exit 2) unless --replace.
+    """
     from replaybed.k8s import deploy as logic
     from replaybed.k8s import render
 
@@ -105,10 +126,23 @@ def up_command(
 
             click.echo(yaml.safe_dump_all(objs, sort_keys=False), nl=False)
         return
-    result = logic.up(_cluster(kubeconfig, context), spec, timeout_s=timeout)
+    from replaybed.k8s.prometheus import endpoint
+
+    cluster = _cluster(kubeconfig, context)
+    result = logic.up(
+        cluster,
+        spec,
+        prometheus=endpoint(cluster, spec.prometheus) if check_prometheus else None,
+        replace=replace,
+        timing=logic.Timing(timeout_s=timeout),
+    )
     if as_json:
         click.echo(json.dumps(result.__dict__, indent=2))
         return
+    if result.took_over:
+        click.echo(f"  removed the earlier replay of {result.took_over} from {result.namespace}")
+    if result.replaced_series:
+        click.echo(f"  deleted {result.replaced_series} series of another episode from Prometheus")
     click.echo(
         f"{result.scenario} is live in namespace {result.namespace} "
         f"(fault at {result.anchor}) after {result.seconds:.1f} s"
@@ -124,17 +158,56 @@ def up_command(
 
 @deploy.command("down")
 @click.option("--namespace", required=True, help="Namespace of the deploy.")
+@click.option(
+    "--prometheus",
+    default=None,
+    help="Prometheus holding the episode's series (default: the one `up` wrote to).",
+)
+@click.option("--keep-series", is_flag=True, help="Leave the episode's series in Prometheus.")
+@click.option(
+    "--timeout", default=600, show_default=True, help="Seconds to wait for the namespace to go."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @kube
-def down_command(namespace, kubeconfig, context):
-    """Remove everything `up` created in the namespace, and nothing else."""
+def down_command(namespace, prometheus, keep_series, timeout, as_json, kubeconfig, context):
+    """Remove the episode: its series in Prometheus, then everything `up` created in the
+    namespace (and nothing else); waits until the namespace is gone."""
     from replaybed.k8s import deploy as logic
+    from replaybed.k8s.prometheus import endpoint
 
-    removed = logic.down(_cluster(kubeconfig, context), namespace)
+    cluster = _cluster(kubeconfig, context)
+    result = logic.down(
+        cluster,
+        namespace,
+        connect=None if keep_series else (lambda url: endpoint(cluster, url)),
+        prometheus=prometheus,
+        timing=logic.Timing(timeout_s=timeout),
+    )
+    if result.warning:
+        click.echo(f"warning: {result.warning}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.__dict__, indent=2))
+        return
     click.echo(
-        f"removed {len(removed)} objects from {namespace}"
-        if removed
+        f"removed {len(result.removed)} objects from {namespace}"
+        + (f" and its series from {result.prometheus}" if result.prometheus else "")
+        if result.removed
         else f"nothing of replaybed in {namespace}"
     )
+
+
+@deploy.command("prometheus-values")
+def prometheus_values_command():
+    """Print the Helm values AIOpsLab's Prometheus chart needs for replayed episodes.
+
+    Remote-write receiver, out-of-order window, admin API, a fresh TSDB per server start, and
+    scrape rules that drop the replay pods' own cAdvisor series. Apply with
+    `helm upgrade prometheus <chart> -n observe --reuse-values -f <file>`.
+    """
+    from importlib import resources
+
+    text = resources.files("replaybed.k8s").joinpath("manifests/prometheus-values.yaml")
+    click.echo(text.read_text(encoding="utf-8"), nl=False)
 
 
 @deploy.command("status")

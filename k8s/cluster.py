@@ -8,6 +8,7 @@ as the client's models; `field()` reads either.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from replaybed.k8s.errors import ClusterError
 
@@ -109,3 +110,47 @@ class KubeCluster:
         return list(
             field(self._call(kind, "list", namespace, label_selector=selector), "items", default=[])
         )
+
+    def proxy(
+        self,
+        method: str,
+        *,
+        namespace: str,
+        service: str,
+        port: str,
+        path: str,
+        params: dict[str, str],
+    ) -> tuple[int, bytes]:
+        """An HTTP request to a Service through the API server's proxy: (status, body).
+
+        This is how the deployer reaches an in-cluster Prometheus from outside the cluster, with
+        the kubeconfig's credentials and no port-forward. Raises OSError when the API server
+        cannot be reached; HTTP errors of the proxied service come back as the status.
+        """
+        api_client = self.apis["core"].api_client
+        resource = (
+            f"/api/v1/namespaces/{quote(namespace, safe='')}/services/"
+            f"{quote(service, safe=':')}:{quote(port, safe='')}/proxy{path}"
+        )
+        method, url, headers, body, post_params = api_client.param_serialize(
+            method,
+            resource,
+            query_params=list(params.items()),
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        try:
+            response = api_client.call_api(
+                method,
+                url,
+                header_params=headers,
+                body=body,
+                post_params=post_params,
+                _request_timeout=60,
+            )
+            return response.status, response.read() or b""
+        except Exception as exc:
+            status = getattr(exc, "status", None)
+            if status:
+                return status, str(getattr(exc, "body", "") or exc).encode()
+            raise OSError(f"{method} {resource} via {self.where}: {exc}") from exc

@@ -15,8 +15,6 @@ from replaybed.k8s.spec import LOCATOR_PATH, MANAGED_BY, DeploySpec
 
 READY_FILE = "/tmp/ready"
 LABEL_SCENARIO = "replaybed.io/scenario"
-# a logs container keeps its pod Running after the window ends, as a live pod would
-LINGER = "exec sleep 2147483647"
 
 
 def labels(spec: DeploySpec, **extra: str) -> dict[str, str]:
@@ -27,14 +25,22 @@ def labels(spec: DeploySpec, **extra: str) -> dict[str, str]:
     }
 
 
+ANNOTATIONS = {
+    "scenario": "replaybed.io/scenario-id",
+    "anchor": "replaybed.io/anchor",
+    "prometheus": "replaybed.io/prometheus",
+    "window": "replaybed.io/window-ms",
+}
+
+
 def _meta(spec: DeploySpec, name: str, **extra_labels: str) -> dict:
     return {
         "name": name,
         "namespace": spec.namespace,
         "labels": labels(spec, **extra_labels),
         "annotations": {
-            "replaybed.io/scenario-id": spec.scenario,
-            "replaybed.io/anchor": spec.anchor,
+            ANNOTATIONS["scenario"]: spec.scenario,
+            ANNOTATIONS["anchor"]: spec.anchor,
         },
     }
 
@@ -42,6 +48,9 @@ def _meta(spec: DeploySpec, name: str, **extra_labels: str) -> dict:
 def namespace(spec: DeploySpec) -> dict:
     meta = _meta(spec, spec.namespace)
     meta.pop("namespace")
+    # what `deploy down` needs to remove the episode's series without being told again
+    meta["annotations"][ANNOTATIONS["prometheus"]] = spec.prometheus
+    meta["annotations"][ANNOTATIONS["window"]] = f"{spec.window_start_ms},{spec.window_end_ms}"
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
 
@@ -111,13 +120,16 @@ def _container(spec: DeploySpec, name: str, command: list[str], cpu: str, memory
             "requests": {"cpu": "10m", "memory": "48Mi"},
             "limits": {"cpu": cpu, "memory": memory},
         },
+        # the image has no shell; `test` is its one small binary besides python, and cheaper to
+        # start every 2 s in every pod than an interpreter
         "readinessProbe": {"exec": {"command": ["test", "-f", READY_FILE]}, "periodSeconds": 2},
     }
 
 
 def log_pod(spec: DeploySpec, pod: str, service: str) -> dict:
     volumes, _ = _volumes(spec)
-    script = " ".join(_replay_args(spec, "logs", "--pod", pod)) + f"; {LINGER}"
+    # --linger keeps the pod Running after the window ends, as a live pod would (no shell needed)
+    command = _replay_args(spec, "logs", "--pod", pod, "--linger")
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -127,7 +139,7 @@ def log_pod(spec: DeploySpec, pod: str, service: str) -> dict:
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
             "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
-            "containers": [_container(spec, service, ["sh", "-c", script], "200m", "128Mi")],
+            "containers": [_container(spec, service, command, "200m", "128Mi")],
             "volumes": volumes,
         },
     }
@@ -231,6 +243,8 @@ def objects(spec: DeploySpec) -> list[dict]:
     """Every object of the deploy, in apply order (namespace first, backfill jobs last)."""
     out = [namespace(spec), locator_configmap(spec), *jaeger(spec)]
     out += [log_pod(spec, p.name, p.service) for p in spec.pods]
-    out.append(backfill_job(spec, "metrics", ["--prometheus", spec.prometheus]))
+    # `deploy up` has cleared the window before creating anything, and a restarted Job must not
+    # mistake its own first attempt's samples for another episode's
+    out.append(backfill_job(spec, "metrics", ["--prometheus", spec.prometheus, "--assume-clean"]))
     out.append(backfill_job(spec, "traces", ["--jaeger", "http://jaeger:14268"]))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 DEFAULT_IMAGE = "ghcr.io/replaybed/replaybed-runtime:0.1.0"
 # last all-in-one line that still serves the v1 query API (/api/services, /api/traces) AIOpsLab reads
@@ -26,10 +27,22 @@ class DeploySpec:
     locator_json: str  # what the pods read instead of store credentials
     pods: tuple[PodSpec, ...]
     traces: int  # spans' distinct traces in the window: sizes Jaeger's memory store
+    # the replay window relative to the anchor (ms): where the episode's samples land
+    window_start_ms: int = -3_600_000
+    window_end_ms: int = 1_800_000
     image: str = DEFAULT_IMAGE
     prometheus: str = DEFAULT_PROMETHEUS
     jaeger_image: str = JAEGER_IMAGE
     store_path: str | None = None  # a file store's directory, mounted read-only at the same path
+
+    @property
+    def anchor_ms(self) -> int:
+        return int(datetime.fromisoformat(self.anchor.replace("Z", "+00:00")).timestamp() * 1000)
+
+    @property
+    def window_ms(self) -> tuple[int, int]:
+        """First and last millisecond (epoch) the episode writes."""
+        return self.anchor_ms + self.window_start_ms, self.anchor_ms + self.window_end_ms - 1
 
     @property
     def scenario_label(self) -> str:

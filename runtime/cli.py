@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -80,6 +81,7 @@ def _ready(path: Path | None):
 
 def _push(
     kind: str,
+    *,
     url: str | None,
     out: Path | None,
     scenario,
@@ -88,8 +90,9 @@ def _push(
     anchor,
     as_json,
     ready_file,
+    window_check: str = "refuse",
 ):
-    from replaybed.runtime import replay, retry
+    from replaybed.runtime import isolation, replay, retry
     from replaybed.runtime.report import Report
     from replaybed.runtime.senders.http_push import JAEGER_HEADERS, PROM_HEADERS, Pusher
     from replaybed.runtime.transport import HttpTransport
@@ -104,6 +107,17 @@ def _push(
     transport = HttpTransport()
     sink = open(out, "wb") if out else None
     try:
+        if kind == "metrics" and url and window_check != "skip":
+            state = isolation.ensure_clean(
+                transport,
+                clock,
+                url=url,
+                manifest=src.manifest,
+                shift_ms=shift,
+                replace=window_check == "replace",
+                report=report,
+            )
+            report.replaced_series = state.found
         if kind == "metrics":
             pusher = Pusher(
                 url and url.rstrip("/") + "/api/v1/write",
@@ -146,10 +160,40 @@ def _push(
     default=None,
     help="Write the exact request bodies (u32 LE length + snappy body each) instead of sending.",
 )
+@click.option(
+    "--replace",
+    "window_check",
+    flag_value="replace",
+    help="First delete the namespace's series through the TSDB admin API "
+    "(needs --web.enable-admin-api) when the window already holds some.",
+)
+@click.option(
+    "--assume-clean",
+    "window_check",
+    flag_value="skip",
+    help="Skip the window check: the caller (deploy up) has made sure the window is clean.",
+)
 @common
-def metrics(prometheus, out, scenario, store_url, locator, anchor, as_json, ready_file):
-    """Push the scenario's samples to Prometheus remote write 1.0 (/api/v1/write)."""
-    _push("metrics", prometheus, out, scenario, store_url, locator, anchor, as_json, ready_file)
+def metrics(
+    prometheus, out, window_check, scenario, store_url, locator, anchor, as_json, ready_file
+):
+    """Push the scenario's samples to Prometheus remote write 1.0 (/api/v1/write).
+
+    Refuses (exit 2, nothing written) when Prometheus already holds series of the scenario's
+    namespace inside the window to be written: two incidents would mix. --replace deletes them.
+    """
+    _push(
+        "metrics",
+        url=prometheus,
+        out=out,
+        window_check=window_check or "refuse",
+        scenario=scenario,
+        store_url=store_url,
+        locator=locator,
+        anchor=anchor,
+        as_json=as_json,
+        ready_file=ready_file,
+    )
 
 
 @run.command("traces")
@@ -163,7 +207,17 @@ def metrics(prometheus, out, scenario, store_url, locator, anchor, as_json, read
 @common
 def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_file):
     """Push the scenario's spans to a Jaeger collector (POST /api/traces, Thrift binary)."""
-    _push("traces", jaeger, out, scenario, store_url, locator, anchor, as_json, ready_file)
+    _push(
+        "traces",
+        url=jaeger,
+        out=out,
+        scenario=scenario,
+        store_url=store_url,
+        locator=locator,
+        anchor=anchor,
+        as_json=as_json,
+        ready_file=ready_file,
+    )
 
 
 @run.command("logs")
@@ -174,12 +228,19 @@ def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_fil
     default=None,
     help="Write the lines here instead of stdout.",
 )
+@click.option(
+    "--linger",
+    is_flag=True,
+    help="Stay alive after the window, as a live pod would, until SIGTERM or SIGINT (then exit 0).",
+)
 @common
-def logs(pod, out, scenario, store_url, locator, anchor, as_json, ready_file):
+def logs(pod, out, linger, scenario, store_url, locator, anchor, as_json, ready_file):
     """Print one pod's lines as `<RFC 3339 shifted time> <original line>`: the past at once, the rest on time."""
     from replaybed.runtime import replay
     from replaybed.runtime.report import Report
 
+    if linger:
+        _stop_on_signals(143)  # stopped before the window was printed
     began = time.monotonic()
     clock, src, shift = _setup(scenario, store_url, locator, anchor)
     report = Report("logs", str(src.manifest.id), shift)
@@ -192,3 +253,18 @@ def logs(pod, out, scenario, store_url, locator, anchor, as_json, ready_file):
             sink.close()
     if as_json or out:
         _finish(report, began, as_json, out_to_stdout=not out)
+    if linger:
+        sys.stdout.flush()
+        _stop_on_signals(0)
+        while True:
+            signal.pause()
+
+
+def _stop_on_signals(code: int) -> None:
+    # a container's first process has no default signal actions: without handlers SIGTERM would
+    # be ignored and the pod would wait out its termination grace period
+    def stop(signum, frame):
+        raise SystemExit(code)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)

@@ -106,6 +106,16 @@ def log_lines(src: Source, pod: str) -> Iterator[tuple[int, bytes]]:
                 start = end
 
 
+def stamped(due_ms: int, line: bytes) -> bytes:
+    """`<RFC 3339 time> <text>` for every physical line of one record.
+
+    A record may hold newlines (a quoted CSV value spanning lines, a stack trace): each of its
+    lines gets the prefix, so a reader that splits on newlines never sees an undated line.
+    """
+    prefix = rfc3339(due_ms).encode() + b" "
+    return b"".join(prefix + part + b"\n" for part in line.split(b"\n"))
+
+
 def logs(src: Source, pod: str, shift_ms: int, out, clock: Clock, report, ready=None) -> None:
     """`<RFC 3339 shifted time> <original line>` per line; the past at once, the future on time."""
     tracker = _Ready(clock.now_ms(), ready)
@@ -115,7 +125,7 @@ def logs(src: Source, pod: str, shift_ms: int, out, clock: Clock, report, ready=
             out.flush()
         tracker.before(due)
         _wait(clock, due)
-        out.write(rfc3339(due).encode() + b" " + line + b"\n")
+        out.write(stamped(due, line))
         report.items += 1
         report.bytes += len(line)
     out.flush()

@@ -17,6 +17,7 @@ class Report:
     rejected_requests: int = 0
     rejected_items: int = 0
     bytes: int = 0
+    replaced_series: int = 0  # another episode's series deleted first (run metrics --replace)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -33,4 +34,9 @@ class Report:
             f"{self.kind}: {self.items} {unit} in {self.requests} requests ({self.bytes / 1e6:.1f} MB) in "
             f"{self.seconds:.1f} s; {self.retried} retries; {self.rejected_items} {unit} rejected"
         )
-        return "\n".join([line, *(f"  rejected: {e}" for e in self.errors[:10])])
+        replaced = (
+            [f"  replaced: {self.replaced_series} series of another episode deleted first"]
+            if self.replaced_series
+            else []
+        )
+        return "\n".join([line, *replaced, *(f"  rejected: {e}" for e in self.errors[:10])])

@@ -1,4 +1,4 @@
-"""The one HTTP seam of the runtime: POST a body, get (status, body). Tests swap in fakes."""
+"""The one HTTP seam of the runtime: send a request, get (status, body). Tests swap in fakes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from replaybed.runtime.errors import ReplayConfigError
 class Transport(Protocol):
     def post(self, url: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]: ...
 
+    def request(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+    ) -> tuple[int, bytes]: ...
+
 
 class HttpTransport:
     """http.client with one kept-alive connection per host; connection errors propagate as OSError."""
@@ -21,6 +25,11 @@ class HttpTransport:
         self._conns: dict[tuple[str, str], http.client.HTTPConnection] = {}
 
     def post(self, url: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        return self.request("POST", url, headers, body)
+
+    def request(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+    ) -> tuple[int, bytes]:
         u = urlparse(url)
         if u.scheme not in ("http", "https") or not u.netloc:
             raise ReplayConfigError(f"{url!r} is not an http(s) URL")
@@ -36,7 +45,7 @@ class HttpTransport:
                 )
                 conn = self._conns[key] = cls(u.netloc, timeout=self.timeout_s)
             try:
-                conn.request("POST", path, body=body, headers=headers)
+                conn.request(method, path, body=body, headers=headers)
                 resp = conn.getresponse()
                 return resp.status, resp.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):

@@ -10,6 +10,13 @@ Window rule shared by compiler and runtime: an item (metric sample, span, log li
 scenario iff `window.start_ms <= t - origin_ms < window.end_ms`, where t is the sample timestamp,
 the span start or the log line time. The window edges are the requested before/after snapped
 outwards to whole minutes of dataset time, so minute-bucketed frames are entirely in or out.
+
+Nothing here is specific to one dataset format: a manifest carries everything the runtime, the
+Kubernetes layer and the AIOpsLab glue need (pods with service and node, the answer space, the
+dataset's time zone, which signals exist), so none of them needs to know where the data came from.
+
+Schema 2 (this version) added `signals`, `answer_space` and, in `fault`, `accepted`, `analysis`
+and `original`. The reader is strict: other versions and unknown or missing fields are refused.
 """
 
 from __future__ import annotations
@@ -17,20 +24,49 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field, fields
+from datetime import timedelta, timezone
 from typing import Any
 
 from replaybed.schemas import media_types
 from replaybed.schemas.errors import SchemaError
 from replaybed.schemas.scenario_id import ScenarioId
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MINUTE_MS = 60_000
 _TZ = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
 
 
+# a signal is what a part kind carries: the same three words
+SIGNALS = media_types.PART_KINDS
+
+
+def tzinfo(tz: str) -> timezone:
+    """The fixed zone of a manifest's `tz` (a UTC offset like "+08:00")."""
+    if not _TZ.match(tz):
+        raise SchemaError(f"tz {tz!r} is not a UTC offset like +08:00")
+    sign = -1 if tz.startswith("-") else 1
+    hours, minutes = tz[1:].split(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The AIOpsLab analysis labels of a fault reason, for formats that define them."""
+
+    system_level: str
+    fault_type: str
+
+
 @dataclass(frozen=True)
 class Fault:
-    """One record.csv row, exactly as recorded (timestamp in epoch seconds, datetime in UTC+8)."""
+    """One fault record as the dataset states it.
+
+    `row` is the record's 0-based position in the format's record list, `timestamp` the fault
+    instant in epoch seconds and `datetime` the same instant in the dataset's zone (`tz`).
+    `accepted` are the component names a localization answer may give (a pod-level fault may
+    accept the pod and its service); `analysis` the reason's analysis labels if the format
+    defines them; `original` the record as read (column -> text), for humans and audits.
+    """
 
     row: int
     timestamp: int
@@ -38,6 +74,48 @@ class Fault:
     level: str
     component: str
     reason: str
+    accepted: tuple[str, ...] = ()
+    analysis: Analysis | None = None
+    original: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, obj: Any, where: str) -> Fault:
+        obj = _object(Fault, obj, where)
+        analysis = obj["analysis"]
+        return _build(
+            cls,
+            {
+                **obj,
+                "accepted": tuple(obj["accepted"]),
+                "analysis": None if analysis is None else _build(Analysis, analysis, where),
+                "original": dict(obj["original"]),
+            },
+            where,
+        )
+
+
+@dataclass(frozen=True)
+class AnswerSpace:
+    """What an answer may name: level -> valid component names, and the valid fault reasons."""
+
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, obj: Any, where: str) -> AnswerSpace:
+        obj = _object(AnswerSpace, obj, where)
+        levels = obj["levels"]
+        if not isinstance(levels, dict):
+            raise SchemaError(f"{where}: answer_space.levels must be an object")
+        return _build(
+            cls,
+            {
+                **obj,
+                "levels": {str(k): tuple(v) for k, v in levels.items()},
+                "reasons": tuple(obj["reasons"]),
+            },
+            where,
+        )
 
 
 @dataclass(frozen=True)
@@ -143,13 +221,28 @@ class Manifest:
     query: Query | None = None
     unknown_names: dict[str, int] = field(default_factory=dict)
     compiler: dict[str, str] = field(default_factory=dict)
-    # the dataset's wall-clock zone as a UTC offset ("+08:00" for Market), for showing dataset times
+    # the dataset's wall-clock zone as a UTC offset (e.g. "+08:00"), for showing dataset times
     tz: str = "+00:00"
+    # the signals the dataset provides (a subset of SIGNALS): a format without logs says so here
+    signals: tuple[str, ...] = SIGNALS
+    answer_space: AnswerSpace = field(default_factory=AnswerSpace)
     schema: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
         if not _TZ.match(self.tz):
             raise SchemaError(f"manifest {self.id}: tz {self.tz!r} is not a UTC offset like +08:00")
+        odd = [s for s in self.signals if s not in SIGNALS]
+        if odd or len(set(self.signals)) != len(self.signals):
+            raise SchemaError(
+                f"manifest {self.id}: signals {list(self.signals)}; expected distinct names "
+                f"out of {', '.join(SIGNALS)}"
+            )
+        stray = sorted({p.kind for p in self.parts} - set(self.signals))
+        if stray:
+            raise SchemaError(
+                f"manifest {self.id}: parts of kind {', '.join(stray)} but signals are "
+                f"{', '.join(self.signals) or 'none'}"
+            )
         if self.fault_free != (self.fault is None):
             raise SchemaError(
                 f"manifest {self.id}: fault_free={self.fault_free} but fault record is "
@@ -215,24 +308,31 @@ class Manifest:
                 services=tuple(obj["services"]),
                 nodes=tuple(obj["nodes"]),
                 counts=_build(Counts, obj["counts"], where),
-                fault=None if obj.get("fault") is None else _build(Fault, obj["fault"], where),
-                query=None if obj.get("query") is None else _build(Query, obj["query"], where),
-                unknown_names=dict(obj.get("unknown_names", {})),
-                compiler=dict(obj.get("compiler", {})),
-                tz=obj.get("tz", "+00:00"),
+                fault=None if obj["fault"] is None else Fault.from_dict(obj["fault"], where),
+                query=None if obj["query"] is None else _build(Query, obj["query"], where),
+                unknown_names=dict(obj["unknown_names"]),
+                compiler=dict(obj["compiler"]),
+                tz=obj["tz"],
+                signals=tuple(obj["signals"]),
+                answer_space=AnswerSpace.from_dict(obj["answer_space"], where),
                 schema=version,
             )
         except KeyError as exc:
             raise SchemaError(f"{where}: missing field {exc.args[0]!r}") from None
 
 
-def _build(kind: type, obj: Any, where: str):
+def _object(kind: type, obj: Any, where: str) -> dict:
     if not isinstance(obj, dict):
         raise SchemaError(f"{where}: {kind.__name__} must be an object, got {type(obj).__name__}")
     names = {f.name for f in fields(kind)}
     unknown = set(obj) - names
     if unknown:
         raise SchemaError(f"{where}: unknown {kind.__name__} field(s) {sorted(unknown)}")
+    return obj
+
+
+def _build(kind: type, obj: Any, where: str):
+    _object(kind, obj, where)
     try:
         return kind(**obj)
     except TypeError as exc:

@@ -1,7 +1,9 @@
 """Scenario ids: `<dataset>/<system>/<name>`, e.g. `openrca-market/cloudbed-1/017`.
 
-The command line also takes the short form `cloudbed-1/017`, which means the default dataset.
-Names are the 3-digit record.csv row for fault scenarios and `ff-NNN` for fault-free windows.
+`<dataset>` is the dataset format's name, `<system>` one system of it, `<name>` the format's case
+name (Market: the 3-digit record.csv row) or `ff-NNN` for a fault-free window. The command line
+also takes the short form `<system>/<name>`: `compile` fills in the format of the folder it
+reads; every other command fills in `DEFAULT_DATASET` (the first format replaybed had).
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ def scenario_row(item: Reached) -> dict:
         "epoch": epoch,
         "level": fault.level if fault else "",
         "component": fault.component if fault else "",
+        "namespace": manifest.namespace,
         "reason": fault.reason if fault else "",
         "fault_free": manifest.fault_free,
         "series": counts.series,

@@ -26,7 +26,6 @@ from support.prometheus import Prometheus
 
 from replaybed.compile.datasets.openrca_market import catalog, metric_names
 from replaybed.compile.datasets.openrca_market.records import vendored
-from replaybed.compile.spill import SERVICE_COLUMNS
 from replaybed.runtime import patch
 from replaybed.runtime.source import open_source
 from replaybed.schemas import wire
@@ -122,7 +121,7 @@ def _csv_bodies(dataset, m):
                 if name == "metric_service":
                     t = int(row[1]) * 1000
                     if lo <= t < hi:
-                        for col, v in zip(SERVICE_COLUMNS, row[2:]):
+                        for col, v in zip(catalog.SERVICE_KPIS, row[2:]):
                             by_ts.setdefault(t, []).append(
                                 (metric_names.service(row[0], col, ns), float(v))
                             )

@@ -83,7 +83,7 @@ def packed(small_day, tmp_path_factory) -> tuple[Path, Store]:
 
     store = Store.open(str(tmp_path_factory.mktemp("bench-store") / "packed"))
     ids = tuple(ScenarioId.parse(s) for s in day_scenarios())
-    pipeline.run(pipeline.Request(small_day, (CLOUDBED,), ids), store)
+    pipeline.run(pipeline.CompileRequest(small_day, systems=(CLOUDBED,), scenarios=ids), store)
     return small_day, store
 
 

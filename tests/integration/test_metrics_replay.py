@@ -123,7 +123,10 @@ def test_a_prometheus_that_comes_up_late_gets_everything(tiny_store, prometheus)
 
 
 class FlakyProxy:
-    """Answers 429 and 503 to the first requests, then forwards to the real Prometheus."""
+    """Answers 429 and 503 to the first pushes, then forwards them to the real Prometheus.
+
+    Queries (the window check before a replay) are forwarded untouched and not counted.
+    """
 
     def __init__(self, target: str, failures=(429, 503, 503)):
         self.failures, self.seen = list(failures), 0
@@ -132,6 +135,17 @@ class FlakyProxy:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *a):
                 pass
+
+            def do_GET(self):
+                try:
+                    with urllib.request.urlopen(target + self.path, timeout=30) as r:
+                        status, answer = r.status, r.read()
+                except urllib.error.HTTPError as exc:
+                    status, answer = exc.code, exc.read()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))

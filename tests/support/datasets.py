@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
+from replaybed.artifacts import bundle
 from replaybed.artifacts.store import Store
 from replaybed.compile import pipeline
 from replaybed.compile.datasets.openrca_market.synth.generate import Request, generate
+from replaybed.schemas.framing import Part, decode_part
+from replaybed.schemas.manifest import Manifest, PartRef
 from replaybed.schemas.scenario_id import ScenarioId
 
 
@@ -17,11 +21,22 @@ def make_tiny(root: Path, **kw) -> Path:
     return out
 
 
-def compile_into(dataset: Path, store_dir: Path, cloudbeds=("cloudbed-1",), scenarios=()) -> Store:
+def compile_into(
+    dataset: Path, store_dir: Path, systems=("cloudbed-1",), scenarios=(), format=None
+) -> Store:
+    """Compile `systems` (or `scenarios`, short ids of the dataset's format) into a file store."""
     store = Store.open(str(store_dir))
-    ids = tuple(ScenarioId.parse(s) for s in scenarios)
-    pipeline.run(pipeline.Request(dataset, cloudbeds, ids), store)
+    req = pipeline.CompileRequest(dataset, format, systems)
+    name = pipeline.resolve_format(req).name
+    ids = tuple(ScenarioId.parse(s, default_dataset=name) for s in scenarios)
+    pipeline.run(pipeline.CompileRequest(dataset, name, systems, ids), store)
     return store
+
+
+def decoded_parts(store: Store, manifest: Manifest, kind: str) -> Iterator[tuple[PartRef, Part]]:
+    """(ref, decoded part) of every part of one kind the scenario uses, oldest first."""
+    for ref in manifest.parts_of(kind):
+        yield ref, decode_part(bundle.read_part(store, ref))
 
 
 def rows(path: Path) -> list[list[str]]:

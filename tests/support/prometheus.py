@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -20,14 +21,14 @@ storage:
 
 
 class Prometheus:
-    def __init__(self, root: Path, window: str = "3h"):
+    def __init__(self, root: Path, window: str = "3h", *, admin: bool = True, config: str = ""):
         self.binary = require("prometheus")
-        self.root, self.window = root, window
+        self.root, self.window, self.admin = root, window, admin
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         root.mkdir(parents=True, exist_ok=True)
-        (root / "cfg.yml").write_text(CONFIG.format(window=window))
+        (root / "cfg.yml").write_text(CONFIG.format(window=window) + config)
 
     def start(self) -> Prometheus:
         with open(self.root / "prometheus.log", "ab") as log:
@@ -38,6 +39,7 @@ class Prometheus:
                     f"--storage.tsdb.path={self.root / 'data'}",
                     f"--web.listen-address=127.0.0.1:{self.port}",
                     "--web.enable-remote-write-receiver",
+                    *(["--web.enable-admin-api"] if self.admin else []),
                 ],
                 stdout=log,
                 stderr=log,
@@ -68,7 +70,10 @@ class Prometheus:
         if at_s is not None:
             params["time"] = f"{at_s:.3f}"
         url = f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}"
-        with urllib.request.urlopen(url, timeout=30) as r:
-            body = json.load(r)
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                body = json.load(r)
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"{expr}: HTTP {exc.code}: {exc.read()[:500]!r}") from None
         assert body["status"] == "success", body
         return body["data"]["result"]

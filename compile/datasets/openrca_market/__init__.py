@@ -1,1 +1,3 @@
-"""The OpenRCA Market dataset format: value spaces (catalog), record/query rows, the CSV source."""
+"""The OpenRCA Market dataset format: `format` (behind the seam), value spaces (`catalog`),
+record/query rows, CSV specs (`source`), rows -> normalised batches (`telemetry`), the metric
+name mapping, the analysis labels and the synthetic twin (`synth/`)."""

@@ -1,6 +1,6 @@
 """OpenRCA Market KPI names -> Prometheus series names and labels, by rule (pure).
 
-The rules (documented with a full table in docs/metric-mapping.md, generated from this module):
+The rules (a full table in docs/metric-mapping/openrca-market.md is generated from this module):
 
 - container (cAdvisor): `<base>[.<suffix>]`; `.eth0` -> `interface`, `./dev/vda[1]` -> `device`,
   `failures.<scope>.<type>` -> `scope`/`failure_type`, `tasks_state.<state>` -> `state`,
@@ -26,12 +26,13 @@ Every series also carries `namespace="openrca-<cloudbed>"`. Empty label values a
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from replaybed.compile.datasets import prom_names
+from replaybed.compile.datasets.base import Series
+from replaybed.compile.datasets.prom_names import sanitize
 
 MB = 1048576.0
-_INVALID = re.compile(r"[^a-zA-Z0-9_:]")
-_LABEL_INVALID = re.compile(r"[^a-zA-Z0-9_]")
+# the name the compiler's docs and tests use for a mapped series
+Mapped = Series
 
 CONTAINER_COUNTERS = frozenset(
     {
@@ -137,38 +138,24 @@ SERVICE_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Mapped:
-    """One Prometheus series identity: labels sorted by byte order, `__name__` included."""
-
-    labels: tuple[tuple[str, str], ...]
-    scale: float = 1.0
-    unknown: bool = False
-
-    @property
-    def name(self) -> str:
-        return dict(self.labels)["__name__"]
+def _finish(name: str, labels: dict[str, str], namespace: str, scale: float = 1.0) -> Series:
+    return prom_names.series(name, labels, namespace, scale=scale)
 
 
-def sanitize(name: str) -> str:
-    out = _INVALID.sub("_", name)
-    return "_" + out if not out or out[0].isdigit() else out
+def _unknown(kpi: str, labels: dict[str, str], namespace: str) -> Series:
+    return prom_names.unknown(kpi, labels, namespace)
 
 
-def _finish(
-    name: str, labels: dict[str, str], namespace: str, scale: float = 1.0, unknown: bool = False
-) -> Mapped:
-    labels = {k: v for k, v in labels.items() if v != ""}
-    labels["__name__"] = name
-    labels["namespace"] = namespace
-    return Mapped(tuple(sorted(labels.items(), key=lambda kv: kv[0].encode())), scale, unknown)
+def container(cmdb: str, kpi: str, namespace: str) -> Series:
+    mapped = _container(cmdb, kpi, namespace)
+    if "." not in cmdb:
+        return mapped
+    # container ids are `<node>.<pod>`: the one place the Market data says where a pod runs
+    node, _, pod = cmdb.partition(".")
+    return Series(mapped.labels, mapped.scale, mapped.unknown, (pod, node))
 
 
-def _unknown(kpi: str, labels: dict[str, str], namespace: str) -> Mapped:
-    return _finish(sanitize(kpi), {**labels, "kpi_name": kpi}, namespace, unknown=True)
-
-
-def container(cmdb: str, kpi: str, namespace: str) -> Mapped:
+def _container(cmdb: str, kpi: str, namespace: str) -> Series:
     node, _, pod = cmdb.partition(".")
     labels = {"pod": pod, "instance": node, "node": node, "container": pod.rsplit("-", 1)[0]}
     base, _, suffix = kpi.partition(".")
@@ -194,14 +181,14 @@ def container(cmdb: str, kpi: str, namespace: str) -> Mapped:
     return _unknown(kpi, labels, namespace)
 
 
-def node(cmdb: str, kpi: str, namespace: str) -> Mapped:
+def node(cmdb: str, kpi: str, namespace: str) -> Series:
     labels = {"node": cmdb, "instance": cmdb}
     if not kpi.startswith(("system.", "ping.")):
         return _unknown(kpi, labels, namespace)
     return _finish(sanitize(kpi.replace(".", "_")), labels, namespace)
 
 
-def mesh(cmdb: str, kpi: str, namespace: str) -> Mapped:
+def mesh(cmdb: str, kpi: str, namespace: str) -> Series:
     parts = cmdb.split(".")
     if len(parts) == 4 and parts[1] in ("source", "destination"):
         labels = {
@@ -230,7 +217,7 @@ def mesh(cmdb: str, kpi: str, namespace: str) -> Mapped:
     return _unknown(kpi, labels, namespace)
 
 
-def runtime(cmdb: str, kpi: str, namespace: str) -> Mapped:
+def runtime(cmdb: str, kpi: str, namespace: str) -> Series:
     labels = {"instance": cmdb, "service": cmdb.split(".", 1)[0]}
     base, _, suffix = kpi.partition(".")
     if not base.startswith(RUNTIME_PREFIXES):
@@ -252,7 +239,7 @@ def runtime(cmdb: str, kpi: str, namespace: str) -> Mapped:
     return _finish(sanitize(base), labels, namespace, scale)
 
 
-def service(service_id: str, column: str, namespace: str) -> Mapped:
+def service(service_id: str, column: str, namespace: str) -> Series:
     name, _, protocol = service_id.rpartition("-")
     labels = {"service": name or service_id, "protocol": protocol if name else ""}
     if column not in SERVICE_NAMES:

@@ -106,7 +106,7 @@ def read_queries(path: Path) -> list[QueryRow]:
 
 def _rows(path: Path, header: tuple[str, ...]):
     try:
-        fh = open(path, newline="", encoding="utf-8")
+        fh = open(path, newline="", encoding="utf-8-sig")  # a BOM is accepted
     except FileNotFoundError:
         raise DatasetError(
             f"missing file (expected header {','.join(header)})", file=str(path)

@@ -1,26 +1,21 @@
-"""Streaming reads of the Market CSV files with pyarrow, and precise errors for bad input.
+"""The Market CSV files as `csv_source` specs: which columns are integers, numbers and text.
 
-This is the only module that imports pyarrow. Files are read in large blocks with explicit
-column types; pyarrow's own messages carry no line numbers, so on failure the file is re-scanned
-with the stdlib csv reader to name the physical line and what was expected there.
+Metric and log timestamps are integer seconds, span timestamps integer ms, durations integer µs;
+metric values and the `metric_service` columns are finite numbers (the real files hold no NaN);
+log values may span lines.
 """
 
 from __future__ import annotations
 
-import csv
-import math
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
+from replaybed.compile.datasets import csv_source
+from replaybed.compile.datasets.csv_source import FLOAT, INT, STR, CsvSpec
 from replaybed.compile.datasets.openrca_market.catalog import HEADERS
-from replaybed.compile.errors import DatasetError
 
-BLOCK_BYTES = 64 << 20
-INT, FLOAT, STR = "integer", "number", "text"
 KINDS = {"timestamp": INT, "duration": INT, "rr": FLOAT, "sr": FLOAT, "mrt": FLOAT, "count": FLOAT}
 
 
@@ -30,98 +25,12 @@ def kind_of(name: str, column: str) -> str:
     return KINDS.get(column, STR)
 
 
-_ARROW = {INT: pa.int64(), FLOAT: pa.float64(), STR: pa.string()}
-NUMERIC = ("value", "rr", "sr", "mrt", "count", "duration")
-
-
-def check_header(path: Path, name: str) -> None:
-    expected = ",".join(HEADERS[name])
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline().decode("utf-8", "replace").rstrip("\r\n")
-    except FileNotFoundError:
-        raise DatasetError(
-            f"missing file (expected a {name} CSV with header {expected})", file=str(path)
-        ) from None
-    if first != expected:
-        raise DatasetError(f"header is {first!r}, expected {expected!r}", file=str(path), line=1)
+SPECS = {
+    name: CsvSpec(name, tuple((c, kind_of(name, c)) for c in columns), name.startswith("log"))
+    for name, columns in HEADERS.items()
+}
 
 
 def batches(path: Path, name: str) -> Iterator[tuple[int, pa.RecordBatch]]:
     """(index of the batch's first row, batch) for every block of the file; raises DatasetError."""
-    check_header(path, name)
-    columns = HEADERS[name]
-    types = {c: _ARROW[kind_of(name, c)] for c in columns}
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=name.startswith("log")),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
-        row = 0
-        for batch in reader:
-            _check_finite(path, name, batch, row)
-            yield row, batch
-            row += batch.num_rows
-    except pa.ArrowInvalid as exc:
-        raise locate(path, name, str(exc)) from None
-
-
-def _check_finite(path: Path, name: str, batch: pa.RecordBatch, first_row: int) -> None:
-    for col in NUMERIC:
-        if col in batch.schema.names and pa.types.is_floating(batch.schema.field(col).type):
-            values = batch.column(col).to_numpy(zero_copy_only=False)
-            bad = np.flatnonzero(~np.isfinite(values))
-            if len(bad):
-                i = int(bad[0])
-                raise DatasetError(
-                    f"column {col!r} is {values[i]!r}; expected a finite number",
-                    file=str(path),
-                    line=first_row + i + 2,
-                )
-
-
-def locate(path: Path, name: str, arrow_message: str) -> DatasetError:
-    """Find the first bad line with the stdlib reader (quoted fields may span lines)."""
-    columns = HEADERS[name]
-    with open(path, newline="", encoding="utf-8", errors="replace") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        for row in reader:
-            line = reader.line_num
-            if len(row) != len(columns):
-                return DatasetError(
-                    f"{len(row)} fields, expected {len(columns)} ({','.join(columns)})",
-                    file=str(path),
-                    line=line,
-                )
-            for col, value in zip(columns, row):
-                problem = _bad_value(kind_of(name, col), value)
-                if problem:
-                    return DatasetError(
-                        f"column {col!r} is {value!r}; expected {problem}",
-                        file=str(path),
-                        line=line,
-                    )
-    return DatasetError(f"unreadable CSV ({arrow_message})", file=str(path))
-
-
-def _bad_value(kind: str, value: str) -> str | None:
-    if kind == INT:
-        try:
-            int(value)
-        except ValueError:
-            return "an integer"
-    elif kind == FLOAT:
-        try:
-            if not math.isfinite(float(value)):
-                return "a finite number"
-        except ValueError:
-            return "a number"
-    return None
+    return csv_source.batches(path, SPECS[name])

@@ -95,6 +95,22 @@ def test_all_containers_share_one_anchor_and_read_the_locator(spec):
     assert anchors == {"2026-11-22T10:00:00.000Z"}
 
 
+def test_runtime_containers_need_no_shell(spec):
+    # the runtime image has python, replaybed and `test`, nothing else that could run a script
+    commands = []
+    for o in render.objects(spec):
+        pod_spec = o["spec"]["template"]["spec"] if o["kind"] == "Job" else o.get("spec", {})
+        for c in pod_spec.get("containers", []):
+            if c["image"] == spec.image:
+                commands.append(c["command"])
+                assert c["readinessProbe"]["exec"]["command"] == ["test", "-f", "/tmp/ready"]
+    assert len(commands) == 44
+    assert {c[0] for c in commands} == {"replaybed"}
+    logs = [c for c in commands if c[:3] == ["replaybed", "run", "logs"]]
+    assert len(logs) == 42 and all(c[-1] == "--linger" for c in logs)
+    assert not any("sh" in c or "sleep" in " ".join(c) for c in commands)
+
+
 def test_dry_run_prints_valid_yaml(tiny_store):
     result = CliRunner().invoke(
         cli,
@@ -145,5 +161,11 @@ def test_prometheus_values_enable_the_receiver_and_a_window():
     values = yaml.safe_load(
         (Path(__file__).resolve().parents[3] / "k8s/manifests/prometheus-values.yaml").read_text()
     )
-    assert "web.enable-remote-write-receiver" in values["server"]["extraFlags"]
+    flags = values["server"]["extraFlags"]
+    assert {"web.enable-remote-write-receiver", "web.enable-admin-api"} <= set(flags)
+    assert "web.enable-lifecycle" in flags, "the chart's own flag must survive the override"
     assert values["server"]["tsdb"]["out_of_order_time_window"] in ("2h", "3h", "4h")
+    assert values["server"]["persistentVolume"]["enabled"] is False
+    jobs = {j["job_name"]: j for j in values["serverFiles"]["prometheus.yml"]["scrape_configs"]}
+    # Helm replaces lists: the override must keep every job of AIOpsLab's chart (ddf7e40)
+    assert set(jobs) == {"prometheus", "kubernetes-cadvisor", "kubernetes-nodes"}

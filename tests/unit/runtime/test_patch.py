@@ -24,7 +24,7 @@ def _metric_frame(t, values):
 def _trace_frame(starts):
     spans = [
         jaeger_thrift.Span(
-            s, "7b532f0b62717b83b9d3ff72e97447c2", f"{i + 1:016x}", "", 5, "rpc", "0", "op"
+            s * 1000, "7b532f0b62717b83b9d3ff72e97447c2", f"{i + 1:016x}", "", 5, "rpc", "0", "op"
         )
         for i, s in enumerate(starts)
     ]

@@ -90,6 +90,29 @@ def test_logs_dump_the_past_then_follow_the_clock(source):
     assert ready == [1_800_000_000_000] or not past
 
 
+def test_every_physical_line_of_a_record_carries_the_time(source, monkeypatch):
+    m = source.manifest
+    pod = m.pods[0].name
+    t = m.origin_ms
+    records = [(t, b'first "a\nb" line'), (t + 1000, b"one\r\ntwo\n\nfour")]
+    monkeypatch.setattr(replay, "log_lines", lambda src, p: iter(records))
+    clock = FakeClock(t + 3_600_000)
+    out, report = io.BytesIO(), Report("logs", str(m.id), 0)
+    replay.logs(source, pod, 0, out, clock, report)
+    lines = out.getvalue().split(b"\n")
+    assert lines.pop() == b""  # the output ends with a newline
+    stamp0, stamp1 = rfc3339(t).encode(), rfc3339(t + 1000).encode()
+    assert lines == [
+        stamp0 + b' first "a',
+        stamp0 + b' b" line',
+        stamp1 + b" one\r",
+        stamp1 + b" two",
+        stamp1 + b" ",
+        stamp1 + b" four",
+    ]
+    assert report.items == 2  # records, not physical lines
+
+
 def test_metrics_backfill_in_one_go_then_paced(source):
     m = source.manifest
     clock = FakeClock(1_800_000_000_000)

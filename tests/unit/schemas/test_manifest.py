@@ -4,7 +4,17 @@ import pytest
 
 from replaybed.schemas import media_types
 from replaybed.schemas.errors import SchemaError
-from replaybed.schemas.manifest import Counts, Fault, Manifest, PartRef, Pod, Window
+from replaybed.schemas.manifest import (
+    Analysis,
+    AnswerSpace,
+    Counts,
+    Fault,
+    Manifest,
+    PartRef,
+    Pod,
+    Window,
+    tzinfo,
+)
 from replaybed.schemas.scenario_id import ScenarioId
 
 DIGEST = "sha256:" + "ab" * 32
@@ -109,3 +119,68 @@ def test_scenario_ids(text, expected):
 def test_bad_scenario_ids(text):
     with pytest.raises(SchemaError, match="invalid scenario id"):
         ScenarioId.parse(text)
+
+
+def test_schema_2_fields_round_trip_and_are_required():
+    m = manifest(
+        signals=("metrics", "traces"),
+        parts=(),
+        answer_space=AnswerSpace({"pod": ("a-0", "b-0"), "node": ("n1",)}, ("cpu",)),
+        fault=Fault(
+            3,
+            1647738546,
+            "2022-03-20 09:09:06",
+            "pod",
+            "a-0",
+            "cpu",
+            accepted=("a", "a-0"),
+            analysis=Analysis("Virtualization", "Operation Error"),
+            original={"component": "a-0"},
+        ),
+    )
+    data = m.to_json()
+    back = Manifest.from_json(data)
+    assert back == m and back.to_json() == data
+    assert back.fault.accepted == ("a", "a-0") and back.answer_space.levels["pod"] == ("a-0", "b-0")
+    for key in ("signals", "answer_space", "tz", "query"):
+        obj = json.loads(data)
+        del obj[key]
+        with pytest.raises(SchemaError, match=f"missing field '{key}'"):
+            Manifest.from_dict(obj)
+    obj = json.loads(data)
+    del obj["fault"]["accepted"]
+    with pytest.raises(SchemaError, match="missing field 'accepted'"):
+        Manifest.from_dict(obj)
+    obj = json.loads(data)
+    obj["fault"]["analysis"]["bogus"] = 1
+    with pytest.raises(SchemaError, match=r"unknown Analysis field\(s\) \['bogus'\]"):
+        Manifest.from_dict(obj)
+
+
+def test_schema_1_manifests_are_refused_with_the_version_named():
+    obj = json.loads(manifest().to_json())
+    obj["schema"] = 1
+    with pytest.raises(
+        SchemaError, match="schema 1 is not supported; this replaybed reads schema 2"
+    ):
+        Manifest.from_dict(obj)
+
+
+def test_signals_must_be_known_and_cover_the_parts():
+    with pytest.raises(SchemaError, match="expected distinct names"):
+        manifest(signals=("metrics", "pings"))
+    with pytest.raises(SchemaError, match="parts of kind logs but signals are metrics"):
+        manifest(signals=("metrics",))
+
+
+def test_tzinfo_is_the_fixed_offset():
+    assert tzinfo("+08:00").utcoffset(None).total_seconds() == 8 * 3600
+    assert tzinfo("-03:30").utcoffset(None).total_seconds() == -(3 * 3600 + 1800)
+    with pytest.raises(SchemaError, match="not a UTC offset"):
+        tzinfo("UTC+8")
+
+
+def test_short_scenario_ids_take_the_given_dataset():
+    assert ScenarioId.parse("bank/007", default_dataset="openrca-bank") == ScenarioId(
+        "openrca-bank", "bank", "007"
+    )

@@ -17,10 +17,11 @@ from replaybed.compile.datasets.openrca_market.synth.scales import SCALES
 @click.option("--scale", default="tiny", show_default=True, help=f"One of {', '.join(SCALES)}.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same bytes.")
 @click.option(
+    "--system",
     "--cloudbed",
     "cloudbeds",
     multiple=True,
-    help=f"Only these ({', '.join(CLOUDBEDS)}); repeatable.",
+    help=f"Only these systems ({', '.join(CLOUDBEDS)}); repeatable.",
 )
 @click.option(
     "--day", "days", multiple=True, help=f"Only these day folders ({', '.join(DAYS)}); repeatable."

@@ -1,0 +1,67 @@
+"""Dataset span and trace ids -> Jaeger ids: stable, documented, the same in every process (pure).
+
+Jaeger ids are a 128-bit trace id (sent as two signed i64 halves) and a 64-bit span id. Rule:
+- text of hex digits (either case) no longer than 32 (trace) / 16 (span) characters is read as
+  that number: it is the id left-padded with zeros (Market, Nezha and Telecom trace ids);
+- anything else (Bank's `gw01…` trace ids and 20-digit decimal span ids, Telecom's 20-hex span
+  ids, free text) becomes the first 16 / 8 bytes of the SHA-256 of its UTF-8 text.
+Whenever the Jaeger id, written as 32 / 16 lower-case hex digits, differs from the dataset's
+text, the span carries the original text as a string tag (`original.trace_id`,
+`original.span_id`, `original.parent_id`), so an agent can still search for what the files say.
+Never Python's `hash()`: it is salted per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+_LOWER_HEX = "0123456789abcdef"
+_ANY_HEX = "0123456789abcdefABCDEF"
+TRACE_BITS, SPAN_BITS = 128, 64
+
+
+def signed64(v: int) -> int:
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def jaeger_id(text: str, bits: int) -> tuple[int, bool]:
+    """(unsigned id of `bits` bits, whether it differs from the text's canonical hex form)."""
+    digits = bits >> 2
+    # str.strip with a character set is a C-speed "only these characters" test (int() alone
+    # would also take signs, spaces, underscores and 0x)
+    if len(text) == digits and not text.strip(_LOWER_HEX):
+        return int(text, 16), False
+    if 0 < len(text) <= digits and not text.strip(_ANY_HEX):
+        return int(text, 16), True
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[: bits >> 3], "big"), True
+
+
+_LOW64 = (1 << 64) - 1
+_TOP = 1 << 63
+_WRAP = 1 << 64
+
+
+def trace_halves(text: str) -> tuple[int, int, bool]:
+    """(signed high i64, signed low i64, mapped) of a trace id."""
+    # the canonical case inline: this runs once per span of a whole dataset
+    if len(text) == 32 and not text.strip(_LOWER_HEX):
+        v, mapped = int(text, 16), False
+    else:
+        v, mapped = jaeger_id(text, TRACE_BITS)
+    high, low = v >> 64, v & _LOW64
+    return high - _WRAP if high >= _TOP else high, low - _WRAP if low >= _TOP else low, mapped
+
+
+def low64(text: str) -> int:
+    """The unsigned low 64 bits of a trace id (manifests count distinct traces by them)."""
+    if len(text) == 32 and not text.strip(_LOWER_HEX):
+        return int(text[16:], 16)
+    return jaeger_id(text, TRACE_BITS)[0] & _LOW64
+
+
+def span_signed(text: str) -> tuple[int, bool]:
+    if len(text) == 16 and not text.strip(_LOWER_HEX):
+        v = int(text, 16)
+        return v - _WRAP if v >= _TOP else v, False
+    v, mapped = jaeger_id(text, SPAN_BITS)
+    return signed64(v), mapped
