@@ -16,6 +16,7 @@ from pathlib import Path
 
 from replaybed.artifacts import bundle
 from replaybed.artifacts.store import Store
+from replaybed.artifacts.writer import PackWriter
 from replaybed.compile import datasets, manifests, parts, prom_write
 from replaybed.compile.datasets.base import DatasetFormat, System
 from replaybed.compile.errors import DatasetError
@@ -121,18 +122,18 @@ def compile_system(
 class BundleWriter:
     """Every store write of a compile: one chunk's parts, then each scenario's manifest and ref.
 
-    The one place to change for another store layout (e.g. packs): parts are written before any
-    manifest that reaches them, and `bundle.publish` moves a ref only after its manifest exists.
+    Both go to a `PackWriter`, which stores them when its block in `run` ends: packs, then
+    indexes, then manifests, then refs (docs/store.md).
     """
 
-    def __init__(self, store: Store, *, level: int, summary: CompileSummary):
-        self.store, self.level, self.summary = store, level, summary
+    def __init__(self, packer: PackWriter, *, level: int, summary: CompileSummary):
+        self.packer, self.level, self.summary = packer, level, summary
 
     def parts(self, built: list[parts.BuiltPart]) -> list[PartRef]:
         """Store one chunk's parts; their refs keep dataset times (manifests make them relative)."""
         refs = []
         for p in built:
-            stored = bundle.put_part(self.store, p.raw, self.level)
+            stored = bundle.put_part(self.packer, p.raw, self.level)
             refs.append(
                 PartRef(
                     p.kind,
@@ -153,7 +154,7 @@ class BundleWriter:
         return refs
 
     def publish(self, manifest: Manifest) -> None:
-        digest, changed = bundle.publish(self.store, manifest)
+        digest, changed = self.packer.publish(manifest)
         summary = self.summary
         summary.refs_changed += int(changed)
         summary.referenced_bytes += sum(p.size for p in manifest.parts)
@@ -199,8 +200,9 @@ def run(req: CompileRequest, store: Store, progress: Progress | None = None) -> 
         )
     opened = [fmt.open(req.dataset_dir, name) for name in systems]  # all checked before any work
     summary = CompileSummary(format=fmt.name)
-    writer = BundleWriter(store, level=req.level, summary=summary)
-    for system in opened:
-        compile_system(req, writer, fmt=fmt, system=system, progress=progress)
+    with PackWriter(store) as packer:
+        writer = BundleWriter(packer, level=req.level, summary=summary)
+        for system in opened:
+            compile_system(req, writer, fmt=fmt, system=system, progress=progress)
     summary.seconds = time.monotonic() - began
     return summary

@@ -301,9 +301,9 @@ def test_a_locator_served_over_http(buildah, container, tiny_store, tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
-        locator["urls"] = {
-            d: base + u.removeprefix(store.as_uri()) for d, u in locator["urls"].items()
-        }
+        # http.server ignores Range: the reader must cope with whole packs coming back
+        locator["manifest"]["url"] = base + locator["manifest"]["url"].removeprefix(store.as_uri())
+        locator["packs"] = [base + u.removeprefix(store.as_uri()) for u in locator["packs"]]
         (tmp_path / "loc").mkdir()
         (tmp_path / "loc" / "locator.json").write_text(json.dumps(locator))
         args = ["run", "logs", "--pod", LOG_PODS[0], "--anchor", PAST]

@@ -1,4 +1,4 @@
-"""What a store's refs reach: each scenario's manifest and the blobs it names.
+"""What a store's refs reach: each scenario's manifest and the parts it names.
 
 The store tools (ls, verify, cp, gc) all start here. Manifests are read in parallel (one GET each
 on S3); a scenario whose manifest cannot be read is reported with its error instead of aborting
@@ -26,13 +26,13 @@ class Reached:
     manifest_size: int = 0
     manifest: Manifest | None = None
     error: StoreError | SchemaError | None = None
+    stored: bytes = b""  # the manifest as stored (copies keep these bytes)
 
-    def blobs(self) -> dict[str, int]:
-        """digest -> stored size of every blob this scenario needs, its manifest included."""
-        found = {self.manifest_digest: self.manifest_size}
-        if self.manifest is not None:
-            found.update((part.digest, part.size) for part in self.manifest.parts)
-        return found
+    def parts(self) -> dict[str, int]:
+        """digest -> stored size of every part this scenario needs (its manifest not included)."""
+        if self.manifest is None:
+            return {}
+        return {part.digest: part.size for part in self.manifest.parts}
 
 
 def select(store: Store, scenarios: Iterable[str] = ()) -> list[tuple[ScenarioId, str]]:
@@ -50,8 +50,10 @@ def load(store: Store, scenarios: Iterable[str] = (), jobs: int = 8) -> list[Rea
     def one(item: tuple[ScenarioId, str]) -> Reached:
         scenario, digest = item
         try:
-            stored = store.get_blob(digest)
-            return Reached(scenario, digest, len(stored), decode_manifest(stored, digest))
+            stored = store.read_manifest_blob(digest)
+            return Reached(
+                scenario, digest, len(stored), decode_manifest(stored, digest), None, stored
+            )
         except (StoreError, SchemaError) as exc:
             return Reached(scenario, digest, error=exc)
 
@@ -60,8 +62,8 @@ def load(store: Store, scenarios: Iterable[str] = (), jobs: int = 8) -> list[Rea
 
 
 def reachable(reached: Iterable[Reached]) -> dict[str, int]:
-    """digest -> size of every blob any of the scenarios needs (each blob once)."""
+    """digest -> size of every part any of the scenarios needs (each part once)."""
     found: dict[str, int] = {}
     for item in reached:
-        found.update(item.blobs())
+        found.update(item.parts())
     return found

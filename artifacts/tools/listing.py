@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from replaybed.artifacts.errors import StoreError
-from replaybed.artifacts.reach import Reached, reachable
+from replaybed.artifacts.tools.reach import Reached, reachable
 from replaybed.schemas.manifest import Manifest
 
 
@@ -53,22 +53,27 @@ def scenario_row(item: Reached) -> dict:
 
 @dataclass(frozen=True)
 class Sizes:
-    referenced: int  # stored bytes of every blob the scenario(s) reach, counted per reference
-    unique: int  # stored bytes of distinct blobs (for one scenario: blobs no other scenario shares)
+    referenced: int  # stored bytes of the manifest and every part, counted per reference
+    unique: int  # stored bytes of distinct parts (for one scenario: parts no other scenario shares)
     raw: int  # decompressed bytes of the parts
 
 
 def size_rows(items: Iterable[Reached]) -> tuple[list[dict], dict]:
-    """Per-scenario sizes and store totals (with the dedup ratio referenced/unique)."""
+    """Per-scenario sizes and store totals (with the dedup ratio referenced/unique).
+
+    Sizes are of parts and manifests as stored; packs hold exactly these bytes (plus parts no
+    ref reaches until gc repacks them), indexes add 44 bytes per part.
+    """
     items = list(items)
     loaded = [(item, _loaded(item)) for item in items]
-    users = Counter(digest for item in items for digest in item.blobs())
+    users = Counter(digest for item in items for digest in item.parts())
     rows: list[dict] = []
     for item, manifest in loaded:
-        blobs = item.blobs()
+        parts = item.parts()
         sizes = Sizes(
             referenced=item.manifest_size + sum(p.size for p in manifest.parts),
-            unique=sum(size for digest, size in blobs.items() if users[digest] == 1),
+            unique=item.manifest_size
+            + sum(size for digest, size in parts.items() if users[digest] == 1),
             raw=sum(p.raw_size for p in manifest.parts),
         )
         rows.append(
@@ -82,13 +87,13 @@ def size_rows(items: Iterable[Reached]) -> tuple[list[dict], dict]:
             }
         )
     referenced = sum(row["referenced_bytes"] for row in rows)
-    unique = sum(reachable(items).values())
+    unique = sum(reachable(items).values()) + sum(item.manifest_size for item in items)
     totals = {
         "scenarios": len(rows),
         "referenced_bytes": referenced,
         "unique_bytes": unique,
         "raw_bytes": sum(row["raw_bytes"] for row in rows),
-        "blobs": len(users),
+        "parts": len(users),
         "dedup_ratio": round(referenced / unique, 3) if unique else None,
     }
     return rows, totals

@@ -12,9 +12,10 @@ from typing import Any
 
 import click
 
-from replaybed.artifacts import durations, gc, listing, locator, reach, transfer
-from replaybed.artifacts import verify as verifying
+from replaybed.artifacts import locator
 from replaybed.artifacts.store import Store
+from replaybed.artifacts.tools import copy, durations, gc, listing, reach, repack
+from replaybed.artifacts.tools import verify as verifying
 from replaybed.schemas.scenario_id import ScenarioId
 
 
@@ -46,19 +47,27 @@ def store_options(fn):
         show_default=True,
         help="Parallel transfers.",
     )
+    @click.option(
+        "--pack-mb",
+        type=click.FloatRange(0.0625, 4096),
+        default=None,
+        help="Size new packs aim for, in MiB (env REPLAYBED_PACK_MB; default 32).",
+    )
     @functools.wraps(fn)
-    def wrapper(*args, endpoint_url, addressing, profile, jobs, **kwargs):
+    def wrapper(*args, endpoint_url, addressing, profile, jobs, pack_mb, **kwargs):
         ctx = click.get_current_context()
 
-        def opener(url: str | None) -> Store:
+        def opener(url: str | None, endpoint: str | None = None) -> Store:
+            extra = {} if pack_mb is None else {"pack_bytes": int(pack_mb * 1024 * 1024)}
             # closed (connections released) when the command's context ends, error or not
             return ctx.with_resource(
                 Store.open(
                     url,
-                    endpoint_url=endpoint_url,
+                    endpoint_url=endpoint or endpoint_url,
                     addressing=addressing,
                     profile=profile,
                     max_concurrency=jobs,
+                    **extra,
                 )
             )
 
@@ -154,7 +163,7 @@ def ls(url, as_json, opener, jobs):
             f"{_mib(r['raw_bytes']):>12}"
         )
     click.echo(
-        f"{totals['scenarios']} scenarios, {totals['blobs']} blobs: {_mib(totals['referenced_bytes'])} referenced, "
+        f"{totals['scenarios']} scenarios, {totals['parts']} parts: {_mib(totals['referenced_bytes'])} referenced, "
         f"{_mib(totals['unique_bytes'])} stored once, {_mib(totals['raw_bytes'])} raw, "
         f"dedup ratio {totals['dedup_ratio']}"
     )
@@ -168,17 +177,20 @@ def ls(url, as_json, opener, jobs):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @store_options
 def verify(url, selected, as_json, opener, jobs):
-    """Re-hash everything the refs reach; report missing and corrupt blobs (exit 1 if any)."""
+    """Check indexes, packs and every part the refs reach; report problems (exit 1 if any)."""
     with _Bar("verifying", not as_json) as bar:
         report = verifying.verify(opener(url), selected, jobs, bar)
     if as_json:
         _emit_json(report.to_dict())
     else:
         for p in report.problems:
-            click.echo(f"{p.kind}: {p.key} (scenarios: {', '.join(p.scenarios)}): {p.detail}")
+            part = f" part {p.part}" if p.part else ""
+            users = f" (scenarios: {', '.join(p.scenarios)})" if p.scenarios else ""
+            click.echo(f"{p.kind}: {p.key}{part}{users}: {p.detail}")
         click.echo(
-            f"{report.scenarios} scenarios, {report.blobs} blobs, {_mib(report.bytes)} checked in "
-            f"{report.seconds:.1f} s: {'OK' if report.ok else f'{len(report.problems)} problem(s)'}"
+            f"{report.scenarios} scenarios, {report.indexes} indexes, {report.packs} packs, "
+            f"{report.parts} parts, {_mib(report.bytes)} checked in {report.seconds:.1f} s: "
+            f"{'OK' if report.ok else f'{len(report.problems)} problem(s)'}"
         )
     if not report.ok:
         sys.exit(1)
@@ -190,42 +202,77 @@ def verify(url, selected, as_json, opener, jobs):
 @click.option(
     "--scenario", "selected", multiple=True, help="Only this scenario (repeatable); default: all."
 )
+@click.option(
+    "--src-endpoint-url", default=None, help="S3 endpoint of SRC (default: --endpoint-url)."
+)
+@click.option(
+    "--dst-endpoint-url", default=None, help="S3 endpoint of DST (default: --endpoint-url)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @store_options
-def cp(src, dst, selected, as_json, opener, jobs):
-    """Copy scenarios and all their blobs from SRC to DST (skipping blobs DST has; refs last)."""
+def cp(src, dst, selected, src_endpoint_url, dst_endpoint_url, as_json, opener, jobs):
+    """Copy scenarios with their packs from SRC to DST (skipping what DST holds; refs last)."""
     with _Bar("copying", not as_json) as bar:
-        report = transfer.copy(opener(src), opener(dst), selected, jobs, bar)
+        report = copy.copy(
+            opener(src, src_endpoint_url), opener(dst, dst_endpoint_url), selected, jobs, bar
+        )
     summary = report.to_dict()
     if as_json:
         _emit_json(summary)
         return
     click.echo(
-        f"{summary['scenarios']} scenarios: {report.copied} blobs copied ({_mib(report.bytes)}), "
-        f"{report.skipped} already there; {summary['seconds']} s, {summary['mb_per_s']} MB/s"
+        f"{summary['scenarios']} scenarios: {report.packs} packs copied whole, {report.repacked_parts} "
+        f"parts into {report.new_packs} new packs ({_mib(report.bytes)}), {report.skipped_parts} parts "
+        f"already there; {summary['seconds']} s, {summary['mb_per_s']} MB/s"
     )
 
 
 @store.command("gc")
 @click.argument("url")
 @click.option(
-    "--grace", default="1h", show_default=True, help="Keep unreferenced blobs younger than this."
+    "--grace", default="1h", show_default=True, help="Leave objects younger than this alone."
 )
 @click.option("--dry-run", is_flag=True, help="Only report what would be deleted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @store_options
 def gc_command(url, grace, dry_run, as_json, opener, jobs):
-    """Delete blobs no ref reaches that are older than the grace period, and stale temp files."""
+    """Drop parts no ref reaches (repacking the live ones), stale manifests, locks and temp files."""
     report = gc.collect(opener(url), durations.seconds(grace), dry_run, jobs)
     if as_json:
         _emit_json(report.to_dict())
         return
     verb = "would delete" if dry_run else "deleted"
-    for key in report.deleted + report.leftovers:
+    for key in report.deleted_packs + report.deleted + report.leftovers:
         click.echo(f"{verb} {key}")
     click.echo(
-        f"{verb} {len(report.deleted)} blobs ({_mib(report.deleted_bytes)}) and {len(report.leftovers)} "
-        f"leftovers; kept {report.kept} referenced and {report.young} younger than {grace}"
+        f"{verb} {len(report.deleted_packs)} packs ({report.repacked_packs} repacked into "
+        f"{report.new_packs} new), dropping {report.dropped_parts} parts ({_mib(report.dropped_bytes)}); "
+        f"{verb} {len(report.deleted)} other objects and {len(report.leftovers)} leftovers; "
+        f"kept {report.kept_packs} packs, {report.young_packs} younger than {grace}"
+    )
+
+
+@store.command("repack")
+@click.argument("url")
+@click.option(
+    "--grace",
+    default="1h",
+    show_default=True,
+    help="Keep unreferenced loose blobs younger than this.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@store_options
+def repack_command(url, grace, as_json, opener, jobs):
+    """Move a store of loose blobs (written before packs) into packs, indexes and manifests."""
+    with _Bar("repacking", not as_json) as bar:
+        report = repack.repack(opener(url), durations.seconds(grace), jobs, bar)
+    if as_json:
+        _emit_json(report.to_dict())
+        return
+    click.echo(
+        f"{report.scenarios} scenarios: {report.parts} loose parts into {report.packs} packs "
+        f"({_mib(report.pack_bytes)}); deleted {report.deleted_loose} loose blobs, kept "
+        f"{report.kept_loose} younger than {grace}; {report.seconds:.1f} s"
     )
 
 
@@ -237,7 +284,7 @@ def gc_command(url, grace, dry_run, as_json, opener, jobs):
 )
 @store_options
 def url_command(url, scenario, expires, opener, jobs):
-    """Print a locator (manifest digest and a URL per blob) for readers without credentials."""
+    """Print a locator (manifest and one URL per pack) for readers without credentials."""
     expires_s = int(durations.seconds(expires))
     found = locator.locate(opener(url), ScenarioId.parse(scenario), max(1, expires_s))
     click.echo(found.to_json().decode())
