@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from replaybed.artifacts import bundle, locator
+from replaybed.artifacts import bundle, locator, ranges
 from replaybed.runtime import replay
 from replaybed.runtime.source import Source
 from replaybed.schemas.framing import MetricFrame, TraceFrame
@@ -46,8 +46,20 @@ def test_read_ahead_is_bounded_and_every_part_still_verified(tiny_store):
     parts = locator.LocatorSource(found)
     manifest = bundle.read_manifest(parts, found.manifest_digest)
     metrics = manifest.parts_of("metrics")
-    src = Source(parts, manifest, read_ahead_bytes=sum(p.size for p in metrics[:3]))
+    limit = sum(p.size for p in metrics[:3])
+    src = Source(parts, manifest, read_ahead_bytes=limit)
     for ref in metrics:
         assert src.frames(ref, MetricFrame)
-    # three parts per batch: a request per batch after the manifest
-    assert parts.requests == 1 + -(-len(metrics) // 3)
+    # batches of whole parts up to `limit` stored bytes (at least one part each), each batch one
+    # coalesced range per pack it touches (two at a pack edge), after the manifest
+    batches: list[list] = [[]]
+    for p in metrics:
+        if batches[-1] and sum(q.size for q in batches[-1]) + p.size > limit:
+            batches.append([])
+        batches[-1].append(p)
+    assert 1 < len(batches) < len(metrics)
+    catalog = tiny_store.catalog()
+    expected = 1 + sum(
+        len(ranges.coalesce((p.digest, catalog.get(p.digest)) for p in batch)) for batch in batches
+    )
+    assert parts.requests == expected
