@@ -32,6 +32,7 @@ from replaybed.compile.datasets.base import Batch, LogBatch, MetricBatch, SpanBa
 from replaybed.compile.series import SeriesTable
 
 HOUR_MS = 3_600_000
+SIGNALS = ("metrics", "traces", "logs")
 PREFIX = "replaybed-spill-"
 # folders of compiles before the lock existed (plain temporary directories)
 LEGACY_PREFIX = "replaybed-compile-"
@@ -89,6 +90,7 @@ class Spill:
         self.folder, self.keep = folder, keep_hours
         self.writers: dict[tuple[str, int], ipc.RecordBatchFileWriter] = {}
         self.files: list[str] = []  # file names by source index
+        self.span_pods: set[str] = set()  # every pod (Jaeger process) of a spilled span
         self._src: dict[str, int] = {}
 
     def source(self, file: str) -> int:
@@ -117,11 +119,16 @@ class Spill:
             w.close()
 
     def load(self, signal: str, hour: int) -> pa.Table | None:
-        path = self.folder / f"{signal}-{hour}.arrow"
-        if not path.exists():
-            return None
-        with pa.memory_map(str(path)) as mm:
-            return ipc.open_file(mm).read_all()
+        return load(self.folder, signal, hour)
+
+
+def load(folder: Path, signal: str, hour: int) -> pa.Table | None:
+    """One (signal, hour) bucket, or None if no row fell in it."""
+    path = folder / f"{signal}-{hour}.arrow"
+    if not path.exists():
+        return None
+    with pa.memory_map(str(path)) as mm:
+        return ipc.open_file(mm).read_all()
 
 
 def spill_batch(batch: Batch, series: SeriesTable, spill: Spill) -> None:
@@ -214,6 +221,7 @@ def _spans(batch: SpanBatch, src: int, spill: Spill) -> None:
             "line": batch.line,
         }
     )
+    spill.span_pods.update(pc.unique(table.column("pod")).to_pylist())
     spill.add("traces", table, t_ms)
 
 
