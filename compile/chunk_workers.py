@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -100,31 +102,56 @@ def _concat(tables: list[pa.Table | None]) -> pa.Table | None:
     return present[0] if len(present) == 1 else pa.concat_tables(present)
 
 
+CTX_FILE = "chunk-input.pickle"
 _worker: _Worker | None = None
+_level = 0
 
 
-def _init(ctx: parts.ChunkInput, folder: Path, level: int) -> None:
+def _init(level: int) -> None:
+    global _level
+    _level = level
+
+
+def _run(folder: Path, task: Task) -> list[tuple[int, list[CompressedPart], parts.ChunkIndex]]:
     global _worker
-    _worker = _Worker(ctx, folder, level)
-
-
-def _run(task: Task) -> list[tuple[int, list[CompressedPart], parts.ChunkIndex]]:
-    assert _worker is not None
+    if _worker is None or _worker.folder != folder:
+        with open(folder / CTX_FILE, "rb") as fh:
+            _worker = _Worker(pickle.load(fh), folder, _level)
     return _worker.run(task)
 
 
-def build(
-    ctx: parts.ChunkInput, folder: Path, work: list[Task], *, level: int, jobs: int
-) -> Iterator[tuple[int, list[CompressedPart], parts.ChunkIndex]]:
-    """(chunk start, its compressed parts, its index) for every chunk of `work`, in order."""
-    if jobs <= 1 or len(work) <= 1:
-        worker = _Worker(ctx, folder, level)
-        for task in work:
-            yield from worker.run(task)
-        return
-    # spawned, not forked: a worker holds its hour and no copy of the compile's pages, and
-    # nothing is left behind if the compile is killed (forkserver keeps a socket folder)
-    mp = multiprocessing.get_context("spawn")
-    with mp.Pool(min(jobs, len(work)), _init, (ctx, folder, level)) as pool:
-        for results in pool.imap(_run, work):
+class Builders:
+    """Worker processes for one shard, started before its files are read (their start-up and
+    imports overlap the read) and given the shard's `ChunkInput` once the read is done."""
+
+    def __init__(self, folder: Path, *, level: int, jobs: int, tasks: int):
+        self.folder, self.level = folder, level
+        self.pool = None
+        if jobs > 1 and tasks > 1:
+            # spawned, not forked: a worker holds its hour and no copy of the compile's pages,
+            # and nothing is left behind if the compile is killed (forkserver keeps a socket
+            # folder)
+            mp = multiprocessing.get_context("spawn")
+            self.pool = mp.Pool(min(jobs, tasks), _init, (level,))
+
+    def __enter__(self) -> Builders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def build(
+        self, ctx: parts.ChunkInput, work: list[Task]
+    ) -> Iterator[tuple[int, list[CompressedPart], parts.ChunkIndex]]:
+        """(chunk start, its compressed parts, its index) for every chunk of `work`, in order."""
+        if self.pool is None:
+            worker = _Worker(ctx, self.folder, self.level)
+            for task in work:
+                yield from worker.run(task)
+            return
+        with open(self.folder / CTX_FILE, "wb") as fh:
+            pickle.dump(ctx, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for results in self.pool.imap(partial(_run, self.folder), work):
             yield from results

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from replaybed.compile import byte_rows, trace_ids
 from replaybed.schemas.framing import TraceFrame
@@ -60,6 +62,8 @@ class SpanColumns:
     status: pa.Array  # null -> no tag
     error: np.ndarray  # bool
     tags: pa.Array  # map<string, string>, null or empty -> none
+    # trace_ids.id_bytes(trace_id, 128), when the caller has it already
+    trace_bytes: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of(cls, spans: list[Span]) -> SpanColumns:
@@ -112,6 +116,7 @@ def _tags(tags: list[bytes]) -> bytes:
     return bytes((T_STRUCT,)) + _I32.pack(len(tags)) + b"".join(tags)
 
 
+@lru_cache(maxsize=4096)
 def process(service: str, pod: str, node: str | None) -> bytes:
     tags = [_tag_str("pod", pod), _tag_str("hostname", pod), _tag_str("service", service)]
     if node:
@@ -161,10 +166,46 @@ def _reader_tags(tags: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return byte_rows.per_list(offsets - base, one.slice(base, offsets[-1] - base)), np.diff(offsets)
 
 
+def _fixed(status: str | None, span_type: str, error: bool) -> list[bytes]:
+    tags = [] if status is None else [_tag_str("status.code", status)]
+    if span_type:
+        tags.append(_tag_str("span.type", span_type))
+    if error:
+        tags.append(_ERROR_TAG)
+    return tags
+
+
+def _fixed_tags(
+    status: pa.Array, span_type: pa.Array, error: np.ndarray
+) -> tuple[pa.Array, np.ndarray]:
+    """(each row's status.code, span.type and error tags, their number): a few distinct
+    combinations in a chunk, so each is encoded once and gathered."""
+    s = pc.dictionary_encode(status)
+    t = pc.dictionary_encode(pc.fill_null(span_type, ""))
+    s_values, t_values = s.dictionary.to_pylist(), t.dictionary.to_pylist()
+    s_idx = np.asarray(pc.fill_null(s.indices, -1).to_numpy(zero_copy_only=False), np.int64)
+    t_idx = np.asarray(t.indices.to_numpy(zero_copy_only=False), np.int64)
+    key = ((s_idx + 1) * max(len(t_values), 1) + t_idx) * 2 + np.asarray(error, dtype=np.int64)
+    combos, inverse = np.unique(key, return_inverse=True)
+    encoded, counts = [], []
+    for k in combos.tolist():
+        si, ti = divmod(k // 2, max(len(t_values), 1))
+        tags = _fixed(None if si == 0 else s_values[si - 1], t_values[ti], bool(k % 2))
+        encoded.append(b"".join(tags))
+        counts.append(len(tags))
+    rows = pa.array(encoded, byte_rows.BIN).take(pa.array(inverse.reshape(-1)))
+    return rows, np.array(counts, dtype=np.int64)[inverse.reshape(-1)]
+
+
 def encode(spans: SpanColumns) -> tuple[pa.Array, np.ndarray]:
     """(each span's Span struct bytes, the offset of its startTime value inside them)."""
     n = len(spans.start_us)
-    trace, trace_mapped = trace_ids.id_bytes(spans.trace_id, trace_ids.TRACE_BITS)
+    if n == 0:
+        return pa.array([], byte_rows.BIN), np.empty(0, np.int64)
+    if spans.trace_bytes is not None:
+        trace, trace_mapped = spans.trace_bytes
+    else:
+        trace, trace_mapped = trace_ids.id_bytes(spans.trace_id, trace_ids.TRACE_BITS)
     span, span_mapped = trace_ids.id_bytes(spans.span_id, trace_ids.SPAN_BITS)
     parent, parent_mapped = trace_ids.id_bytes(spans.parent_id, trace_ids.SPAN_BITS)
     child = byte_rows.lengths(byte_rows.text(spans.parent_id)) > 0
@@ -209,19 +250,9 @@ def encode(spans: SpanColumns) -> tuple[pa.Array, np.ndarray]:
         ],
         _TIMES_LEN,
     )
-    has_status = ~spans.status.is_null().to_numpy(zero_copy_only=False)
-    has_type = byte_rows.lengths(byte_rows.text(spans.span_type)) > 0
-    error = np.asarray(spans.error, dtype=bool)
+    fixed_tags, n_fixed = _fixed_tags(spans.status, spans.span_type, spans.error)
     extra, n_extra = _reader_tags(spans.tags)
-    count = (
-        has_status.astype(np.int64)
-        + has_type
-        + error
-        + trace_mapped
-        + span_mapped
-        + parent_mapped
-        + n_extra
-    )
+    count = n_fixed + trace_mapped + span_mapped + parent_mapped + n_extra
     tagged = count > 0
     header = byte_rows.only(
         tagged,
@@ -229,7 +260,7 @@ def encode(spans: SpanColumns) -> tuple[pa.Array, np.ndarray]:
             int(tagged.sum()), [(0, b"\x0f\x00\x0a\x0c"), (4, byte_rows.be32(count[tagged]))], 8
         ),
     )
-    records = byte_rows.join(
+    columns: list[pa.Array | bytes] = [
         byte_rows.fixed(ids),
         b"\x0b\x00\x05",
         byte_rows.fixed(byte_rows.be32(op_len)),
@@ -237,15 +268,19 @@ def encode(spans: SpanColumns) -> tuple[pa.Array, np.ndarray]:
         byte_rows.only(child, ref),
         byte_rows.fixed(times),
         header,
-        _str_tags("status.code", spans.status, has_status),
-        _str_tags("span.type", spans.span_type, has_type),
-        byte_rows.repeat(error, _ERROR_TAG),
-        _str_tags("original.trace_id", spans.trace_id, trace_mapped),
-        _str_tags("original.span_id", spans.span_id, span_mapped),
-        _str_tags("original.parent_id", spans.parent_id, parent_mapped),
-        extra,
-        b"\x00",
-    )
+        fixed_tags,
+    ]
+    # ids that are not canonical hex travel as tags (none in most datasets: skip the columns)
+    for key, values, mapped in (
+        ("original.trace_id", spans.trace_id, trace_mapped),
+        ("original.span_id", spans.span_id, span_mapped),
+        ("original.parent_id", spans.parent_id, parent_mapped),
+    ):
+        if mapped.any():
+            columns.append(_str_tags(key, values, mapped))
+    if n_extra.any():
+        columns.append(extra)
+    records = byte_rows.join(*columns, b"\x00")
     slot = _IDS_LEN + 7 + op_len + _REF_LEN * child + _START_AT
     return records, slot
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from replaybed.compile import jaeger_thrift, log_stream, prom_write
+from replaybed.compile import jaeger_thrift, log_stream, prom_write, trace_ids
 from replaybed.compile.errors import DatasetError
 from replaybed.schemas.framing import Frame, encode_part
 from replaybed.schemas.manifest import PartRef
@@ -202,10 +202,12 @@ def _traces(
     def col(name: str) -> pa.Array:
         return table.column(name).take(take).combine_chunks()
 
+    trace_id = col("trace_id")
+    trace_bytes = trace_ids.id_bytes(trace_id, trace_ids.TRACE_BITS)
     spans = jaeger_thrift.SpanColumns(
         start_us[order],
         table.column("duration_us").to_numpy()[order],
-        col("trace_id"),
+        trace_id,
         col("span_id"),
         col("parent_id"),
         col("operation"),
@@ -213,6 +215,7 @@ def _traces(
         col("status"),
         table.column("error").to_numpy()[order],
         col("tags"),
+        trace_bytes,
     )
     group = minute[order] * len(pods) + pod_rank[order]
     bounds = _runs(group)
@@ -222,20 +225,13 @@ def _traces(
         procs.append((ctx.services[pod], pod, ctx.node_of.get(pod)))
     frames = jaeger_thrift.batches(spans, bounds, procs)
     # distinct traces per minute, by the low 64 bits of the Jaeger trace id (as counted before)
-    low = _trace_low64(spans.trace_id)
+    low = np.ascontiguousarray(trace_bytes[0][:, 8:]).view(">u8").reshape(-1).astype(np.uint64)
     m = _minute(idx, t[order])
     idx.spans = np.bincount(m, minlength=idx.minutes).astype(np.int64)
     per_minute = [np.unique(low[m == i]) for i in range(idx.minutes)]
     idx.traces = np.concatenate(per_minute) if per_minute else np.empty(0, np.uint64)
     idx.trace_at = np.concatenate([[0], np.cumsum([len(p) for p in per_minute])]).astype(np.int64)
     return _part("traces", frames, start=start, end=end, count=table.num_rows)
-
-
-def _trace_low64(trace_id: pa.Array) -> np.ndarray:
-    from replaybed.compile import trace_ids
-
-    raw, _ = trace_ids.id_bytes(trace_id, trace_ids.TRACE_BITS)
-    return np.ascontiguousarray(raw[:, 8:]).view(">u8").reshape(-1).astype(np.uint64)
 
 
 def _logs(table: pa.Table, idx: ChunkIndex, *, start: int, end: int) -> list[BuiltPart]:

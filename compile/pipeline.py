@@ -29,6 +29,7 @@ from replaybed.compile.chunk_workers import CompressedPart
 from replaybed.compile.datasets.base import DatasetFormat, System
 from replaybed.compile.errors import CompileError, DatasetError
 from replaybed.compile.parts import ChunkIndex, ChunkInput
+from replaybed.compile.read_ahead import read_ahead
 from replaybed.compile.scenarios import (
     Scenario,
     chunk_starts,
@@ -132,10 +133,15 @@ def build_shard(
         h for c in shard.chunks for h in range(c // HOUR_MS, (c + req.chunk_ms - 1) // HOUR_MS + 1)
     }
     chunks: dict[int, ChunkIndex] = {}
-    with spill_folder() as folder:
+    work = chunk_workers.tasks(shard.chunks, req.chunk_ms)
+    jobs = req.jobs or chunk_workers.default_jobs()
+    with (
+        spill_folder() as folder,
+        chunk_workers.Builders(folder, level=req.level, jobs=jobs, tasks=len(work)) as builders,
+    ):
         spill = Spill(folder, hours)
         try:
-            for batch in system.read(merged_spans(shard.chunks, req.chunk_ms)):
+            for batch in read_ahead(system.read(merged_spans(shard.chunks, req.chunk_ms))):
                 new_file = len(spill.files)
                 spill_batch(batch, series, spill)
                 if progress and len(spill.files) > new_file:
@@ -149,11 +155,7 @@ def build_shard(
             services={pod: system.service_of(pod) for pod in sorted(spill.span_pods)},
             node_of=dict(series.node_of),
         )
-        work = chunk_workers.tasks(shard.chunks, req.chunk_ms)
-        jobs = req.jobs or chunk_workers.default_jobs()
-        for start, stored, idx in chunk_workers.build(
-            ctx, folder, work, level=req.level, jobs=jobs
-        ):
+        for start, stored, idx in builders.build(ctx, work):
             idx.parts = writer.parts(stored)
             chunks[start] = idx
             if progress and (start + req.chunk_ms) % HOUR_MS < req.chunk_ms:
