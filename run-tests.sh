@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-DEB_PACKAGES=(prometheus radosgw ceph-mon ceph-osd uuid-runtime curl)
+# buildah loads and runs the runtime image (tests/integration/test_runtime_image.py builds it from
+# Debian packages with runtime/build-image.sh); skopeo reads the archive as a second, independent tool
+DEB_PACKAGES=(prometheus radosgw ceph-mon ceph-osd uuid-runtime curl buildah skopeo)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

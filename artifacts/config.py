@@ -6,6 +6,7 @@
     region         (AWS standard)   AWS_REGION, AWS_DEFAULT_REGION, profile
     profile        --profile        AWS_PROFILE (read by boto3 itself)
     max_concurrency --jobs          8 parallel transfers (threads)
+    pack_bytes     --pack-mb        REPLAYBED_PACK_MB                 32 (MiB a new pack aims for)
 
 Credentials are never read here: boto3 finds them the standard AWS way (environment, profile,
 instance role). Nothing else in replaybed reads these variables.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replaybed.artifacts.errors import StoreConfigError
+from replaybed.artifacts.packs import DEFAULT_PACK_BYTES, MIN_PACK_BYTES
 
 ADDRESSING = ("auto", "path", "virtual")
 
@@ -42,8 +44,9 @@ class StoreConfig:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
     retries: int = 5
-    # blobs at or above this size go up as multipart uploads and come down as parallel ranged GETs
+    # objects (packs) at or above this size go up as multipart uploads, come down as parallel GETs
     multipart_bytes: int = 8 * 1024 * 1024
+    pack_bytes: int = DEFAULT_PACK_BYTES
 
     def __post_init__(self) -> None:
         if self.max_concurrency < 1:
@@ -54,6 +57,10 @@ class StoreConfig:
             # S3 refuses multipart parts below 5 MiB (except the last)
             raise StoreConfigError(
                 f"multipart size {self.multipart_bytes} bytes: expected at least 5 MiB"
+            )
+        if self.pack_bytes < MIN_PACK_BYTES:
+            raise StoreConfigError(
+                f"pack size {self.pack_bytes} bytes: expected at least {MIN_PACK_BYTES}"
             )
         if self.retries < 1:
             raise StoreConfigError(f"retries: {self.retries}; expected at least 1 attempt")
@@ -83,6 +90,16 @@ class StoreConfig:
                 f"S3 addressing {style!r}: expected one of {', '.join(ADDRESSING)}"
             )
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+        if "pack_bytes" not in overrides and env.get("REPLAYBED_PACK_MB"):
+            overrides["pack_bytes"] = _mebibytes(env["REPLAYBED_PACK_MB"], "REPLAYBED_PACK_MB")
         return cls(
             url=resolved_url, endpoint_url=endpoint, addressing=style, region=region, **overrides
         )
+
+
+def _mebibytes(text: str, where: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise StoreConfigError(f"{where}={text!r}: expected a number of MiB, e.g. 32") from None
+    return int(value * 1024 * 1024)

@@ -27,6 +27,17 @@ def hex_of(digest: str) -> str:
     return check(digest).split(":", 1)[1]
 
 
+def to_bytes(digest: str) -> bytes:
+    """The 32 raw bytes of a digest (binary indexes store digests this way)."""
+    return bytes.fromhex(hex_of(digest))
+
+
+def from_bytes(raw: bytes) -> str:
+    if len(raw) != 32:
+        raise StoreError(f"a sha256 digest has 32 bytes, got {len(raw)}")
+    return f"{ALGORITHM}:{raw.hex()}"
+
+
 def verify(data: bytes | bytearray | memoryview, expected: str, where: str) -> None:
     actual = hashlib.sha256(data).hexdigest()
     if f"{ALGORITHM}:{actual}" != expected:

@@ -5,10 +5,12 @@ StoreError
 ├── StoreUnavailable      the backend cannot be reached or refuses the credentials
 │   ├── CredentialsRejected   missing, unknown or wrong credentials, or access denied
 │   └── BucketMissing         the S3 bucket does not exist
-├── ObjectNotFound        a key (blob or ref) does not exist
+├── ObjectNotFound        a key (pack, index, manifest, ref) or a part does not exist
 ├── DigestMismatch        bytes read do not hash to the digest they are stored under
-├── CorruptBlob           a blob decompresses to more/less than its declared raw size
-└── IncompleteScenario    a manifest reaches blobs the store does not hold
+├── CorruptBlob           a part, pack or index is malformed (or decompresses to the wrong size)
+├── IncompleteScenario    a manifest reaches parts the store does not hold
+├── StoreBusy             gc holds the store while a publisher starts, or the other way round
+└── LegacyLayout          the store keeps loose blobs; `replaybed store repack` migrates it
 """
 
 from replaybed.schemas.errors import ReplaybedError
@@ -53,4 +55,12 @@ class CorruptBlob(StoreError):
 
 
 class IncompleteScenario(StoreError):
+    pass
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+class LegacyLayout(StoreError):
     pass

@@ -33,12 +33,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "List the dataset formats compile reads, and what each provides.",
     ),
     "scenarios": (
-        "replaybed.artifacts.cli",
+        "replaybed.artifacts.tools.cli",
         "scenarios",
         "List the scenarios compiled into a store.",
     ),
     "store": (
-        "replaybed.artifacts.cli",
+        "replaybed.artifacts.tools.cli",
         "store",
         "Inspect, verify, copy, clean and share a bundle store.",
     ),

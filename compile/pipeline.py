@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from replaybed.artifacts import bundle
-from replaybed.artifacts.errors import IncompleteScenario, ObjectNotFound
+from replaybed.artifacts.errors import ObjectNotFound
 from replaybed.artifacts.store import Store
+from replaybed.artifacts.writer import PackWriter
 from replaybed.compile import chunk_workers, datasets, manifests, prom_write, shard_index, shards
 from replaybed.compile.chunk_workers import CompressedPart
 from replaybed.compile.datasets.base import DatasetFormat, System
@@ -49,7 +50,6 @@ STAGES = ("all", "parts", "manifests")
 # prefix of the shard indexes a `parts` stage leaves in the store for the `manifests` stage
 SHARD_INDEXES = "shards/"
 WAIT_POLL_S = 5.0
-PUT_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -207,26 +207,22 @@ def compile_system(
 class BundleWriter:
     """Every store write of a compile: chunks' parts, shard indexes, then manifests and refs.
 
-    The one place to change for another store layout (e.g. packs): parts are written before any
-    manifest that reaches them, and a ref moves only after its manifest is stored.
+    Both go to a `PackWriter`, which stores them when its block in `run` ends: packs, then
+    indexes, then manifests, then refs (docs/store.md). A parts stage's shard indexes are written
+    only after that commit, so an index never names a part the store does not hold yet.
     """
 
-    def __init__(self, store: Store, *, level: int, summary: CompileSummary):
-        self.store, self.level, self.summary = store, level, summary
-        self._stored: set[str] = set()  # part digests this writer stored or found stored
-        # one write per blob waits mostly on the backend (syscalls, requests): overlap a few
-        self._io = ThreadPoolExecutor(PUT_THREADS)
-
-    def close(self) -> None:
-        self._io.shutdown()
+    def __init__(self, packer: PackWriter, *, level: int, summary: CompileSummary):
+        self.packer, self.store, self.level, self.summary = packer, packer.store, level, summary
+        self._shard_indexes: list[tuple[str, bytes]] = []  # (key, blob) written after the commit
 
     def parts(self, built: list[CompressedPart]) -> list[PartRef]:
         """Store one chunk's (compressed) parts; their refs keep dataset times (manifests make
         them relative)."""
         refs = []
-        puts = list(self._io.map(self.store.put_blob, [p.stored for p in built]))
-        for p, (digest, created) in zip(built, puts):
-            self._stored.add(digest)
+        for p in built:
+            stored = self.packer.put_stored(p.stored, p.raw_size)
+            digest, created = stored.digest, stored.created
             refs.append(
                 PartRef(
                     p.kind,
@@ -247,32 +243,15 @@ class BundleWriter:
         return refs
 
     def publish_all(self, built: Iterable[Manifest]) -> None:
-        """Store every manifest, then move its ref; manifests are compressed on every core."""
+        """Queue every manifest (and its ref) for the commit; manifests are compressed on every
+        core."""
         todo = list(built)
-
-        def encode(m: Manifest) -> bytes:
-            return bundle.compress(m.to_json(), bundle.MANIFEST_LEVEL)
-
         with ThreadPoolExecutor(chunk_workers.default_jobs()) as pool:
-            blobs = list(pool.map(encode, todo))
-        for manifest, blob in zip(todo, blobs):
-            self._publish(manifest, blob)
+            blobs = list(pool.map(bundle.encode_manifest, todo))
+        for manifest, (digest, changed) in zip(todo, self.packer.publish_all(zip(todo, blobs))):
+            self._count(manifest, digest, changed)
 
-    def _publish(self, manifest: Manifest, blob: bytes) -> None:
-        store = self.store
-        missing = [
-            p.digest
-            for p in manifest.parts
-            if p.digest not in self._stored and not store.has_blob(p.digest, p.size)
-        ]
-        if missing:
-            raise IncompleteScenario(
-                f"{store.url}: scenario {manifest.id} reaches {len(missing)} part(s) the store "
-                f"does not hold (first: {missing[0]}); the ref was not written"
-            )
-        self._stored.update(p.digest for p in manifest.parts)
-        digest, _ = store.put_blob(blob)
-        changed = store.set_ref(manifest.id, digest)
+    def _count(self, manifest: Manifest, digest: str, changed: bool) -> None:
         summary = self.summary
         summary.refs_changed += int(changed)
         summary.referenced_bytes += sum(p.size for p in manifest.parts)
@@ -309,7 +288,12 @@ class BundleWriter:
         self, dataset: str, shard: shards.Shard, built: manifests.ShardChunks, req: CompileRequest
     ) -> None:
         blob = shard_index.encode(built, self._index_meta(dataset, shard, req))
-        self.store.backend.put(self._index_key(dataset, shard), blob, if_absent=False)
+        self._shard_indexes.append((self._index_key(dataset, shard), blob))
+
+    def write_shard_indexes(self) -> None:
+        """Once the parts are committed: what the manifests stage reads."""
+        for key, blob in self._shard_indexes:
+            self.store.backend.put(key, blob, if_absent=False)
 
     def shard_index(
         self, dataset: str, shard: shards.Shard, req: CompileRequest
@@ -390,11 +374,10 @@ def run(req: CompileRequest, store: Store, progress: Progress | None = None) -> 
     began = time.monotonic()
     fmt, planned = plan_all(req)
     summary = CompileSummary(format=fmt.name)
-    writer = BundleWriter(store, level=req.level, summary=summary)
-    try:
+    with PackWriter(store) as packer:
+        writer = BundleWriter(packer, level=req.level, summary=summary)
         for p in planned:
             compile_system(req, writer, fmt=fmt, planned=p, progress=progress)
-    finally:
-        writer.close()
+    writer.write_shard_indexes()
     summary.seconds = time.monotonic() - began
     return summary

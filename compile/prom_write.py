@@ -113,8 +113,11 @@ def frames(
 
 
 def frame(t_ms: int, heads: list[bytes], values: list[float]) -> MetricFrame:
-    """One frame: every given series with one sample at `t_ms`."""
+    """One frame: every given series with one sample at `t_ms` (none: an empty frame)."""
     n = len(heads)
+    if n == 0:
+        varint6(t_ms)  # the time is checked all the same
+        return MetricFrame(t_ms, t_ms, 0, b"", b"")
     return frames(
         pa.array(heads, byte_rows.BIN),
         np.arange(n),

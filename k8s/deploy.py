@@ -25,9 +25,11 @@ from replaybed.k8s import render
 from replaybed.k8s.cluster import KubeCluster
 from replaybed.k8s.cluster import field as get
 from replaybed.k8s.errors import ClusterError, DeployConfigError, DeployError
+from replaybed.k8s.names import pod_names
 from replaybed.k8s.render import ANNOTATIONS
 from replaybed.k8s.spec import DEFAULT_IMAGE, DEFAULT_PROMETHEUS, MANAGED_BY, DeploySpec, PodSpec
 from replaybed.schemas import prometheus_api
+from replaybed.schemas.manifest import Manifest
 from replaybed.schemas.prometheus_api import Call
 from replaybed.schemas.scenario_id import ScenarioId
 
@@ -54,7 +56,8 @@ def build_spec(
         namespace=namespace or manifest.namespace,
         anchor=anchor or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
         locator_json=loc.to_json().decode(),
-        pods=tuple(PodSpec(p.name, p.service) for p in manifest.pods),
+        # a pod per dataset pod prints its logs; a dataset without logs gets no such pods
+        pods=log_pods(manifest),
         traces=manifest.counts.traces,
         window_start_ms=manifest.window.start_ms,
         window_end_ms=manifest.window.end_ms,
@@ -62,6 +65,14 @@ def build_spec(
         prometheus=prometheus,
         store_path=store_path,
     )
+
+
+def log_pods(manifest: Manifest) -> tuple[PodSpec, ...]:
+    """A pod per dataset pod, printing its logs; a recording without logs gets none."""
+    if "logs" not in manifest.signals:
+        return ()
+    kube = pod_names([p.name for p in manifest.pods])
+    return tuple(PodSpec(p.name, p.service, kube[p.name]) for p in manifest.pods)
 
 
 @dataclass
@@ -186,8 +197,9 @@ def _ready_condition(obj) -> bool:
 def readiness(cluster: KubeCluster, spec: DeploySpec) -> dict[str, bool]:
     state: dict[str, bool] = {}
     for p in spec.pods:
-        pod = cluster.read("Pod", p.name, spec.namespace)
-        state[f"pod/{p.name}"] = get(pod, "status", "phase") == "Running" and _ready_condition(pod)
+        pod = cluster.read("Pod", p.object_name, spec.namespace)
+        ready = get(pod, "status", "phase") == "Running" and _ready_condition(pod)
+        state[f"pod/{p.object_name}"] = ready
     dep = cluster.read("Deployment", "jaeger", spec.namespace)
     state["deployment/jaeger"] = (
         get(dep, "status", "ready_replicas", default=0)

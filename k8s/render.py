@@ -11,12 +11,11 @@ traces agree on when the fault happens.
 
 from __future__ import annotations
 
-from replaybed.k8s.spec import LOCATOR_PATH, MANAGED_BY, DeploySpec
+from replaybed.k8s.names import dns_label, label_value
+from replaybed.k8s.spec import LOCATOR_PATH, MANAGED_BY, DeploySpec, PodSpec
 
 READY_FILE = "/tmp/ready"
 LABEL_SCENARIO = "replaybed.io/scenario"
-# a logs container keeps its pod Running after the window ends, as a live pod would
-LINGER = "exec sleep 2147483647"
 
 
 def labels(spec: DeploySpec, **extra: str) -> dict[str, str]:
@@ -122,23 +121,33 @@ def _container(spec: DeploySpec, name: str, command: list[str], cpu: str, memory
             "requests": {"cpu": "10m", "memory": "48Mi"},
             "limits": {"cpu": cpu, "memory": memory},
         },
+        # the image has no shell; `test` is its one small binary besides python, and cheaper to
+        # start every 2 s in every pod than an interpreter
         "readinessProbe": {"exec": {"command": ["test", "-f", READY_FILE]}, "periodSeconds": 2},
     }
 
 
-def log_pod(spec: DeploySpec, pod: str, service: str) -> dict:
+def log_pod(spec: DeploySpec, pod: PodSpec) -> dict:
     volumes, _ = _volumes(spec)
-    script = " ".join(_replay_args(spec, "logs", "--pod", pod)) + f"; {LINGER}"
+    # --linger keeps the pod Running after the window ends, as a live pod would (no shell needed)
+    command = _replay_args(spec, "logs", "--pod", pod.name, "--linger")
+    meta = _meta(
+        spec,
+        pod.object_name,
+        app=label_value(pod.service),
+        **{"replaybed.io/pod": label_value(pod.name)},
+    )
+    meta["annotations"]["replaybed.io/dataset-pod"] = pod.name
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": _meta(spec, pod, app=service),
+        "metadata": meta,
         "spec": {
             "restartPolicy": "Never",
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
             "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
-            "containers": [_container(spec, service, ["sh", "-c", script], "200m", "128Mi")],
+            "containers": [_container(spec, dns_label(pod.service), command, "200m", "128Mi")],
             "volumes": volumes,
         },
     }
@@ -241,7 +250,7 @@ def jaeger(spec: DeploySpec) -> list[dict]:
 def objects(spec: DeploySpec) -> list[dict]:
     """Every object of the deploy, in apply order (namespace first, backfill jobs last)."""
     out = [namespace(spec), locator_configmap(spec), *jaeger(spec)]
-    out += [log_pod(spec, p.name, p.service) for p in spec.pods]
+    out += [log_pod(spec, p) for p in spec.pods]
     # `deploy up` has cleared the window before creating anything, and a restarted Job must not
     # mistake its own first attempt's samples for another episode's
     out.append(backfill_job(spec, "metrics", ["--prometheus", spec.prometheus, "--assume-clean"]))

@@ -15,8 +15,13 @@ MANAGED_BY = "replaybed"
 
 @dataclass(frozen=True)
 class PodSpec:
-    name: str
+    name: str  # as in the dataset (what `run logs --pod` and the agent's answers use)
     service: str
+    kube_name: str = ""  # the Pod's Kubernetes name (k8s.names.dns_label of name)
+
+    @property
+    def object_name(self) -> str:
+        return self.kube_name or self.name
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -79,7 +80,7 @@ def _ready(path: Path | None):
 
 
 def _push(
-    kind: str,
+    media_type: str,
     *,
     url: str | None,
     out: Path | None,
@@ -89,58 +90,54 @@ def _push(
     anchor,
     as_json,
     ready_file,
-    window_check: str = "refuse",
+    window_check: str = "skip",
 ):
-    from replaybed.runtime import isolation, replay, retry
+    from replaybed.runtime import replay
+    from replaybed.runtime.clock import check_slot_range
     from replaybed.runtime.report import Report
-    from replaybed.runtime.senders.http_push import JAEGER_HEADERS, PROM_HEADERS, Pusher
+    from replaybed.runtime.senders import http_backend, prometheus_window
+    from replaybed.runtime.senders.backend import Sender
+    from replaybed.runtime.senders.http_sender import HttpSender
+    from replaybed.runtime.senders.out_file import OutFile
     from replaybed.runtime.transport import HttpTransport
+    from replaybed.schemas import media_types
 
+    backend = http_backend(media_type)
     if not url and not out:
-        raise click.UsageError(
-            f"give --{'prometheus' if kind == 'metrics' else 'jaeger'} URL or --out FILE"
-        )
+        raise click.UsageError(f"give {backend.url_option} URL or --out FILE")
     began = time.monotonic()
     clock, src, shift = _setup(scenario, store_url, locator, anchor)
-    report = Report(kind, str(src.manifest.id), shift)
+    try:
+        check_slot_range(src.manifest, shift, anchor)
+    except BaseException:
+        src.close()
+        raise
+    report = Report(media_types.kind_of(media_type), str(src.manifest.id), shift)
     transport = HttpTransport()
     sink = open(out, "wb") if out else None
     try:
-        if kind == "metrics" and url and window_check != "skip":
-            state = isolation.ensure_clean(
-                transport,
-                clock,
-                url=url,
-                manifest=src.manifest,
-                shift_ms=shift,
-                replace=window_check == "replace",
-                report=report,
-            )
-            report.replaced_series = state.found
-        if kind == "metrics":
-            pusher = Pusher(
-                url and url.rstrip("/") + "/api/v1/write",
-                PROM_HEADERS,
-                transport,
-                clock,
-                report,
-                retry.Policy(),
-                sink,
-                compress=True,
-            )
-            replay.metrics(src, shift, pusher, clock, _ready(ready_file))
+        sender: Sender
+        if sink is not None:
+            sender = OutFile(sink, report)
         else:
-            pusher = Pusher(
-                url and url.rstrip("/") + "/api/traces",
-                JAEGER_HEADERS,
-                transport,
-                clock,
-                report,
-                retry.Policy(),
-                sink,
-                ok_status=(200, 202),
+            assert url is not None
+            sender = HttpSender(
+                backend, base_url=url, transport=transport, clock=clock, report=report
             )
-            replay.traces(src, shift, pusher, clock, _ready(ready_file))
+            if window_check != "skip":
+                # Prometheus only: one incident per window, checked before anything is written
+                prometheus_window.ensure_clean(
+                    transport,
+                    clock,
+                    url=url,
+                    manifest=src.manifest,
+                    shift_ms=shift,
+                    replace=window_check == "replace",
+                    report=report,
+                )
+        replay.LOOPS[media_type](
+            src, shift, backend=backend, sender=sender, clock=clock, ready=_ready(ready_file)
+        )
     finally:
         transport.close()
         src.close()
@@ -181,8 +178,10 @@ def metrics(
     Refuses (exit 2, nothing written) when Prometheus already holds series of the scenario's
     namespace inside the window to be written: two incidents would mix. --replace deletes them.
     """
+    from replaybed.schemas import media_types
+
     _push(
-        "metrics",
+        media_types.METRICS,
         url=prometheus,
         out=out,
         window_check=window_check or "refuse",
@@ -206,8 +205,10 @@ def metrics(
 @common
 def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_file):
     """Push the scenario's spans to a Jaeger collector (POST /api/traces, Thrift binary)."""
+    from replaybed.schemas import media_types
+
     _push(
-        "traces",
+        media_types.TRACES,
         url=jaeger,
         out=out,
         scenario=scenario,
@@ -227,21 +228,45 @@ def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_fil
     default=None,
     help="Write the lines here instead of stdout.",
 )
+@click.option(
+    "--linger",
+    is_flag=True,
+    help="Stay alive after the window, as a live pod would, until SIGTERM or SIGINT (then exit 0).",
+)
 @common
-def logs(pod, out, scenario, store_url, locator, anchor, as_json, ready_file):
+def logs(pod, out, linger, scenario, store_url, locator, anchor, as_json, ready_file):
     """Print one pod's lines as `<RFC 3339 shifted time> <original line>`: the past at once, the rest on time."""
     from replaybed.runtime import replay
     from replaybed.runtime.report import Report
 
+    if linger:
+        _stop_on_signals(143)  # stopped before the window was printed
     began = time.monotonic()
     clock, src, shift = _setup(scenario, store_url, locator, anchor)
     report = Report("logs", str(src.manifest.id), shift)
     sink = open(out, "wb") if out else sys.stdout.buffer
     try:
-        replay.logs(src, pod, shift, sink, clock, report, _ready(ready_file))
+        replay.logs(
+            src, shift, pod=pod, sink=sink, report=report, clock=clock, ready=_ready(ready_file)
+        )
     finally:
         src.close()
         if out:
             sink.close()
     if as_json or out:
         _finish(report, began, as_json, out_to_stdout=not out)
+    if linger:
+        sys.stdout.flush()
+        _stop_on_signals(0)
+        while True:
+            signal.pause()
+
+
+def _stop_on_signals(code: int) -> None:
+    # a container's first process has no default signal actions: without handlers SIGTERM would
+    # be ignored and the pod would wait out its termination grace period
+    def stop(signum, frame):
+        raise SystemExit(code)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from replaybed.runtime.errors import ReplayConfigError
 from replaybed.schemas.manifest import Manifest
+from replaybed.schemas.timestamp_slots import VARINT_MS_MAX, VARINT_MS_MIN
 
 
 class Clock(Protocol):
@@ -45,6 +46,24 @@ def offset_ms(manifest: Manifest, anchor: str, now_ms: int) -> int:
     else:
         at = parse_rfc3339(anchor)
     return at - manifest.origin_ms
+
+
+def replay_window(manifest: Manifest, shift_ms: int) -> tuple[int, int]:
+    """First and last millisecond a replay of `manifest` shifted by `shift_ms` can write."""
+    start = manifest.origin_ms + manifest.window.start_ms + shift_ms
+    return start, manifest.origin_ms + manifest.window.end_ms + shift_ms - 1
+
+
+def check_slot_range(manifest: Manifest, shift_ms: int, anchor: str) -> None:
+    """Refuse, before anything is sent, a shift that moves the window out of the range a
+    timestamp slot holds (1971-2109, `schemas/timestamp_slots.py`)."""
+    start, end = replay_window(manifest, shift_ms)
+    if start < VARINT_MS_MIN or end >= VARINT_MS_MAX:
+        raise ReplayConfigError(
+            f"--anchor {anchor}: the window would land at {start}..{end} ms, outside "
+            f"[{VARINT_MS_MIN}, {VARINT_MS_MAX}) ms (1971-02-02 .. 2109-05-15 UTC), the times "
+            "a prebuilt body can hold"
+        )
 
 
 def rfc3339(ms: int) -> str:

@@ -1,25 +1,27 @@
 """The replay loops: pick the window's items, shift them, wait for their time, deliver.
 
-Everything whose shifted time is already past goes at once, oldest first and batched (the
-backfill); the rest goes as the wall clock reaches it, so nothing ever carries a future time.
-Metric frames are due at their timestamp, trace frames at their latest span end, log lines at
-their own time. `ready` is called once everything due at the start has been delivered.
+Everything whose shifted time is already past goes at once, oldest first (the backfill); the
+rest goes as the wall clock reaches it, so nothing ever carries a future time. Metric frames are
+due at their (latest) timestamp, trace frames at their latest span end, log lines at their own
+time. `ready` is called once everything due at the start has been delivered.
+
+The loops know frames and time; what a request looks like on the wire is the backend's
+(`senders/`), and so is how much backfill one request may carry.
 """
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
-from replaybed.runtime import patch
-from replaybed.runtime.clock import Clock, rfc3339
+from replaybed.runtime.clock import Clock
 from replaybed.runtime.errors import ReplayConfigError
-from replaybed.runtime.senders.http_push import Pusher
+from replaybed.runtime.report import Report
+from replaybed.runtime.senders.backend import Batching, HttpBackend, Sender
+from replaybed.runtime.senders.log_lines import LogPrinter
 from replaybed.runtime.source import Source
+from replaybed.schemas import media_types
 from replaybed.schemas.framing import LogFrame, MetricFrame, TraceFrame, i64s, u32s
-
-MAX_BATCH_BYTES = 4 << 20
 
 
 def _wait(clock: Clock, due_ms: int) -> None:
@@ -34,10 +36,9 @@ class _Ready:
     def __init__(self, start_ms: int, ready: Callable[[], None] | None):
         self.start_ms, self.ready, self.done = start_ms, ready, False
 
-    def before(self, due_ms: int) -> None:
-        """Call before delivering an item due at `due_ms`: fires once the backlog is behind us."""
-        if not self.done and due_ms > self.start_ms:
-            self.fire()
+    def due(self, due_ms: int) -> bool:
+        """Whether delivering an item due at `due_ms` means the backlog is behind us."""
+        return not self.done and due_ms > self.start_ms
 
     def fire(self) -> None:
         if not self.done:
@@ -46,48 +47,109 @@ class _Ready:
                 self.ready()
 
 
-def metrics(src: Source, shift_ms: int, pusher: Pusher, clock: Clock, ready=None) -> None:
+class _Batch:
+    """Frames gathered for one request, within the backend's limits (None: one frame each)."""
+
+    def __init__(self, limits: Batching | None):
+        self.limits = limits
+        self.frames: list = []
+        self.items = self.size = 0
+
+    def admits(self, frame: MetricFrame | TraceFrame) -> bool:
+        if not self.frames:
+            return True
+        limits = self.limits
+        return limits is not None and (
+            frame.t1 - self.frames[0].t0 <= limits.max_span_ms
+            and self.items + frame.count <= limits.max_items
+            and self.size + len(frame.body) <= limits.max_frame_bytes
+        )
+
+    def add(self, frame: MetricFrame | TraceFrame) -> None:
+        self.frames.append(frame)
+        self.items += frame.count
+        self.size += len(frame.body)
+
+    def send(self, backend: HttpBackend, sender: Sender, shift_ms: int) -> None:
+        if self.frames:
+            sender.push(backend.request_body(self.frames, shift_ms), self.items)
+        self.frames, self.items, self.size = [], 0, 0
+
+
+def metrics(
+    src: Source,
+    shift_ms: int,
+    *,
+    backend: HttpBackend,
+    sender: Sender,
+    clock: Clock,
+    ready: Callable[[], None] | None = None,
+) -> None:
     m = src.manifest
     tracker = _Ready(clock.now_ms(), ready)
-    batch: list[bytes | bytearray] = []
-    size = items = 0
-
-    def flush():
-        nonlocal batch, size, items
-        if batch:
-            pusher.push(b"".join(batch), items)
-        batch, size, items = [], 0, 0
-
+    batch = _Batch(backend.batching)
     for ref in m.parts_of("metrics"):
         for frame in src.frames(ref, MetricFrame):
             if not m.window.contains(frame.t0 - m.origin_ms):
                 continue
-            due = frame.t0 + shift_ms
-            if due > clock.now_ms() or size + len(frame.body) > MAX_BATCH_BYTES:
-                flush()
-            tracker.before(due)
-            _wait(clock, due)
-            # concatenated WriteRequest bodies are one WriteRequest (repeated field 1)
-            batch.append(patch.metric_body(frame, shift_ms))
-            size += len(frame.body)
-            items += frame.count
-    flush()
+            due = frame.t1 + shift_ms
+            waits = tracker.due(due) or due > clock.now_ms()
+            if waits or not batch.admits(frame):
+                batch.send(backend, sender, shift_ms)
+            if waits:
+                sender.drain()
+                tracker.fire()
+                _wait(clock, due)
+            batch.add(frame)
+    batch.send(backend, sender, shift_ms)
+    sender.drain()
     tracker.fire()
 
 
-def traces(src: Source, shift_ms: int, pusher: Pusher, clock: Clock, ready=None) -> None:
+def traces(
+    src: Source,
+    shift_ms: int,
+    *,
+    backend: HttpBackend,
+    sender: Sender,
+    clock: Clock,
+    ready: Callable[[], None] | None = None,
+) -> None:
     m = src.manifest
     tracker = _Ready(clock.now_ms(), ready)
     frames = []
     for ref in m.parts_of("traces"):
         frames += [f for f in src.frames(ref, TraceFrame) if m.window.contains(f.t0 - m.origin_ms)]
+    # a batch is due once its latest span has ended: a span never shows up before it is over
     frames.sort(key=lambda f: (f.end, f.t0, f.pod))
-    for frame in frames:
+    now = clock.now_ms()
+    backlog = 0
+    while backlog < len(frames) and frames[backlog].end + shift_ms <= now:
+        backlog += 1
+    # the backlog in as few requests as the backend takes: a batch holds one process (pod)
+    by_pod: dict[str, list[TraceFrame]] = {}
+    for frame in frames[:backlog]:
+        by_pod.setdefault(frame.pod, []).append(frame)
+    for pod_frames in by_pod.values():
+        batch = _Batch(backend.batching)
+        for frame in pod_frames:
+            if not batch.admits(frame):
+                batch.send(backend, sender, shift_ms)
+            batch.add(frame)
+        batch.send(backend, sender, shift_ms)
+    for frame in frames[backlog:]:
         due = frame.end + shift_ms
-        tracker.before(due)
-        _wait(clock, due)
-        pusher.push(bytes(patch.trace_body(frame, shift_ms)), frame.count)
+        if tracker.due(due) or due > clock.now_ms():
+            sender.drain()
+            tracker.fire()
+            _wait(clock, due)
+        sender.push(backend.request_body([frame], shift_ms), frame.count)
+    sender.drain()
     tracker.fire()
+
+
+# the loop that replays the frames of each part media type a backend sends
+LOOPS = {media_types.METRICS: metrics, media_types.TRACES: traces}
 
 
 def log_lines(src: Source, pod: str) -> Iterator[tuple[int, bytes]]:
@@ -106,36 +168,25 @@ def log_lines(src: Source, pod: str) -> Iterator[tuple[int, bytes]]:
                 start = end
 
 
-def stamped(due_ms: int, line: bytes) -> bytes:
-    """`<RFC 3339 time> <text>` for every physical line of one record.
-
-    A record may hold newlines (a quoted CSV value spanning lines, a stack trace): each of its
-    lines gets the prefix, so a reader that splits on newlines never sees an undated line.
-    """
-    prefix = rfc3339(due_ms).encode() + b" "
-    return b"".join(prefix + part + b"\n" for part in line.split(b"\n"))
-
-
-def logs(src: Source, pod: str, shift_ms: int, out, clock: Clock, report, ready=None) -> None:
+def logs(
+    src: Source,
+    shift_ms: int,
+    *,
+    pod: str,
+    sink: BinaryIO,
+    report: Report,
+    clock: Clock,
+    ready: Callable[[], None] | None = None,
+) -> None:
     """`<RFC 3339 shifted time> <original line>` per line; the past at once, the future on time."""
     tracker = _Ready(clock.now_ms(), ready)
+    printer = LogPrinter(sink, report)
     for t, line in log_lines(src, pod):
         due = t + shift_ms
-        if due > clock.now_ms():
-            out.flush()
-        tracker.before(due)
-        _wait(clock, due)
-        out.write(stamped(due, line))
-        report.items += 1
-        report.bytes += len(line)
-    out.flush()
+        if tracker.due(due) or due > clock.now_ms():
+            printer.flush()
+            tracker.fire()
+            _wait(clock, due)
+        printer.print(due, line)
+    printer.flush()
     tracker.fire()
-
-
-def progress(kind: str) -> Callable[[str], None]:
-    began = time.monotonic()
-
-    def say(msg: str) -> None:
-        print(f"[{time.monotonic() - began:6.1f}s] {kind}: {msg}", file=sys.stderr, flush=True)
-
-    return say

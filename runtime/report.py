@@ -13,7 +13,7 @@ class Report:
     offset_ms: int
     requests: int = 0
     items: int = 0  # samples, spans or lines delivered
-    retried: int = 0
+    retried: int = 0  # requests repeated: 5xx or 429 answers, a backend not reachable yet
     rejected_requests: int = 0
     rejected_items: int = 0
     bytes: int = 0

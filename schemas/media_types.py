@@ -9,6 +9,7 @@ MANIFEST = "application/vnd.replaybed.manifest.v1+zstd"
 
 PART_KINDS = ("metrics", "traces", "logs")
 BY_KIND = {"metrics": METRICS, "traces": TRACES, "logs": LOGS}
+KIND_OF = {media_type: kind for kind, media_type in BY_KIND.items()}
 ALL = frozenset({METRICS, TRACES, LOGS, MANIFEST})
 
 
@@ -18,6 +19,16 @@ def for_kind(kind: str) -> str:
     except KeyError:
         raise SchemaError(
             f"unknown part kind {kind!r}: expected one of {', '.join(PART_KINDS)}"
+        ) from None
+
+
+def kind_of(media_type: str) -> str:
+    """The part kind ("metrics", "traces", "logs") whose parts have `media_type`."""
+    try:
+        return KIND_OF[media_type]
+    except KeyError:
+        raise SchemaError(
+            f"{media_type!r} is not a part media type: expected one of {', '.join(KIND_OF)}"
         ) from None
 
 

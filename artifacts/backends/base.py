@@ -1,7 +1,7 @@
 """The one interface every storage backend implements.
 
 Keys are `/`-separated relative paths (see `artifacts.layout`). Backends move bytes only; digest
-checks, write-once policy and commit order live in `artifacts.store` and `artifacts.bundle`.
+checks, write-once policy and commit order live in `artifacts.store` and `artifacts.writer`.
 Backends translate their library's exceptions into `artifacts.errors` at this edge.
 """
 
@@ -32,6 +32,10 @@ class Backend(ABC):
     @abstractmethod
     def get(self, key: str) -> bytes:
         """The object's bytes. Raises ObjectNotFound if it does not exist."""
+
+    @abstractmethod
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        """`length` bytes of the object from `start` (fewer if it ends sooner). ObjectNotFound if absent."""
 
     @abstractmethod
     def put(self, key: str, data: bytes, *, if_absent: bool) -> bool:

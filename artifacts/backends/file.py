@@ -33,6 +33,15 @@ class FileBackend(Backend):
         except OSError as exc:
             raise StoreUnavailable(f"{self.url}: cannot read {key}: {exc.strerror}") from exc
 
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        try:
+            with open(self._path(key), "rb") as fh:
+                return os.pread(fh.fileno(), length, start)
+        except FileNotFoundError:
+            raise ObjectNotFound(self.url, key) from None
+        except OSError as exc:
+            raise StoreUnavailable(f"{self.url}: cannot read {key}: {exc.strerror}") from exc
+
     def put(self, key: str, data: bytes, *, if_absent: bool) -> bool:
         path = self._path(key)
         if if_absent:

@@ -29,6 +29,9 @@ class MemoryBackend(Backend):
         except KeyError:
             raise ObjectNotFound(self.url, key) from None
 
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        return self.get(key)[start : start + length]
+
     def put(self, key: str, data: bytes, *, if_absent: bool) -> bool:
         if if_absent and key in self.objects and len(self.objects[key][0]) == len(data):
             return False

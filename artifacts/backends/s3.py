@@ -1,11 +1,12 @@
 """S3 backend (AWS, Ceph RGW, MinIO, ...): the only module that imports boto3/botocore.
 
 `s3://bucket/prefix` URLs. Credentials and region come the standard AWS way (environment,
-profile, instance role); the endpoint and addressing style from `StoreConfig`. Blobs at or above
-`StoreConfig.multipart_bytes` go up as parallel multipart uploads and come down as parallel
-ranged GETs. Write-once puts are conditional (`If-None-Match: *`); a server that answers 501 for
-that gets check-then-put from then on, which is safe here because blob keys are content
-addresses: two racing writers of one key write the same bytes.
+profile, instance role); the endpoint and addressing style from `StoreConfig`. Objects at or
+above `StoreConfig.multipart_bytes` (packs) go up as parallel multipart uploads and come down as
+parallel ranged GETs; `get_range` is one ranged GET. Write-once puts are conditional
+(`If-None-Match: *`); a server that answers 501 for that gets check-then-put from then on, which
+is safe here because write-once keys are content addresses: two racing writers of one key write
+the same bytes.
 
 botocore exceptions are translated into `artifacts.errors` in `_translated`, at this edge only.
 """
@@ -43,6 +44,9 @@ _CREDENTIAL_CODES = {
     "403",
 }
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+# threads for the ranges and upload parts of large objects, per parallel transfer (--jobs): a
+# 32 MiB pack is 4 parts of 8 MiB, and a loopback RGW keeps gaining up to ~30 requests in flight
+PARTS_PER_OBJECT = 4
 _UNAVAILABLE = (
     bex.EndpointConnectionError,
     bex.ConnectTimeoutError,
@@ -80,14 +84,22 @@ class S3Backend(Backend):
             retries={"max_attempts": config.retries, "mode": "standard"},
             s3={"addressing_style": config.addressing},
             signature_version="s3v4",  # presigned URLs too; AWS regions opened since 2014 accept only v4
-            max_pool_connections=max(10, 2 * config.max_concurrency),
+            # `jobs` objects in flight, each as up to PARTS_PER_OBJECT ranges or upload parts
+            max_pool_connections=max(10, (PARTS_PER_OBJECT + 1) * config.max_concurrency),
             # checksums beyond Content-MD5 are not understood by every S3 implementation (older RGW)
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         )
         self.client = session.client("s3", endpoint_url=config.endpoint_url, config=botocore_config)
+        self.requests = 0  # HTTP requests sent, retries included (benchmarks report them per MB)
+        self.client.meta.events.register("before-send.s3", self._count)
 
     # plumbing ------------------------------------------------------------------------------------
+
+    def _count(self, **_) -> None:
+        # must return None: a value would be taken as the response and short-circuit the send
+        with self._lock:
+            self.requests += 1
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -96,7 +108,7 @@ class S3Backend(Backend):
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
-                    self.config.max_concurrency, thread_name_prefix="s3-part"
+                    PARTS_PER_OBJECT * self.config.max_concurrency, thread_name_prefix="s3-part"
                 )
         return list(self._pool.map(fn, items))
 
@@ -162,13 +174,18 @@ class S3Backend(Backend):
         ranges = [
             (start, min(start + chunk, total) - 1) for start in range(len(first), total, chunk)
         ]
-        rest = self._pool_map(lambda r: self._get_range(key, *r), ranges)
+        rest = self._pool_map(lambda r: self._get_inclusive(key, *r), ranges)
         data = b"".join([first, *rest])
         if len(data) != total:
             raise StoreError(f"{self.url}/{key}: read {len(data)} bytes, object has {total}")
         return data
 
-    def _get_range(self, key: str, start: int, end: int) -> bytes:
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        if length <= 0:
+            return b""
+        return self._get_inclusive(key, start, start + length - 1)
+
+    def _get_inclusive(self, key: str, start: int, end: int) -> bytes:
         with self._translated(key, "read"):
             resp = self.client.get_object(
                 Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end}"

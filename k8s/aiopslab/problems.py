@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from replaybed.k8s.errors import DeployConfigError
+from replaybed.k8s.names import pod_names
 from replaybed.schemas.manifest import SIGNALS, Fault, Manifest, canonical_json
 
 TASKS = ("detection", "localization", "analysis")
@@ -51,6 +52,8 @@ class PodRef:
     name: str
     service: str
     node: str | None = None
+    # the Pod's Kubernetes name where the dataset's is not a valid one (k8s.names), else None
+    kube_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,16 @@ class Environment:
 
     @classmethod
     def of(cls, manifest: Manifest) -> Environment:
+        kube = pod_names([p.name for p in manifest.pods])
         return cls(
             tz=manifest.tz,
             signals=tuple(s for s in SIGNALS if s in manifest.signals),
             nodes=tuple(manifest.nodes),
             services=tuple(manifest.services),
-            pods=tuple(PodRef(p.name, p.service, p.node) for p in manifest.pods),
+            pods=tuple(
+                PodRef(p.name, p.service, p.node, None if kube[p.name] == p.name else kube[p.name])
+                for p in manifest.pods
+            ),
         )
 
     @property
@@ -82,7 +89,7 @@ class Environment:
         d = asdict(self)
         for key in ("signals", "nodes", "services"):
             d[key] = list(d[key])
-        d["pods"] = [dict(p) for p in d["pods"]]
+        d["pods"] = [{k: v for k, v in p.items() if k != "kube_name" or v} for p in d["pods"]]
         return d
 
     @classmethod

@@ -9,9 +9,11 @@ from click.testing import CliRunner
 from support.bundles import fill, snapshot
 from support.rgw import free_port, open_store
 
-from replaybed.artifacts import transfer, verify
+from replaybed.artifacts import layout
 from replaybed.artifacts.errors import BucketMissing, CredentialsRejected, StoreUnavailable
+from replaybed.artifacts.packs import MIN_PACK_BYTES
 from replaybed.artifacts.store import Store
+from replaybed.artifacts.tools import copy, verify
 from replaybed.main import cli
 
 pytestmark = pytest.mark.integration
@@ -37,7 +39,7 @@ def test_wrong_credentials_are_named_as_such(rgw_env, monkeypatch):
     with pytest.raises(
         CredentialsRejected, match="rejected the credentials.*SignatureDoesNotMatch"
     ):
-        open_store(rgw_env, bucket).put_blob(b"x")
+        open_store(rgw_env, bucket).put_pack(b"x")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "nobody")
     with pytest.raises(CredentialsRejected, match="InvalidAccessKeyId"):
         list(open_store(rgw_env, bucket).refs())
@@ -62,10 +64,10 @@ def test_missing_bucket_says_how_to_create_it(rgw_env, tmp_path):
 
 
 class KillAfter:
-    """Progress hook that kills radosgw once `blobs` blobs have been copied."""
+    """Progress hook that kills radosgw once `packs` packs have been copied."""
 
-    def __init__(self, server, blobs):
-        self.server, self.left = server, blobs
+    def __init__(self, server, packs):
+        self.server, self.left = server, packs
 
     def start(self, total_bytes):
         pass
@@ -77,21 +79,25 @@ class KillAfter:
 
 
 def test_server_killed_mid_copy_then_rerun_completes(rgw_env, tmp_path):
-    src = Store.open(str(tmp_path / "src"))
+    src = Store.open(str(tmp_path / "src"), pack_bytes=MIN_PACK_BYTES * 4)
     fill(src, scenarios=6, parts=4, part_bytes=200_000, shared=1)
+    packs = len([i for i in src.backend.list(layout.PACKS)])
+    assert packs >= 6
     bucket = rgw_env.new_bucket()
     dst = open_store(rgw_env, bucket, retries=2, connect_timeout_s=2)
     try:
         with pytest.raises(StoreUnavailable, match="unreachable"):
-            transfer.copy(src, dst, jobs=2, progress=KillAfter(rgw_env, 8))
+            copy.copy(src, dst, jobs=2, progress=KillAfter(rgw_env, 3))
     finally:
         if "rgw" not in rgw_env.procs:
             rgw_env.start_rgw()
     dst = open_store(rgw_env, bucket)
     partial = verify.verify(dst)
-    assert partial.ok and partial.scenarios < 6  # refs so far reach only blobs that are there
-    again = transfer.copy(src, dst)
-    assert again.skipped >= 8 and len(again.scenarios) == 6
+    # packs, maybe their indexes, but no manifest and no ref: nothing half-published
+    assert partial.ok and partial.scenarios == 0 and 3 <= len(list(dst.backend.list(layout.PACKS)))
+    assert not list(dst.backend.list(layout.MANIFESTS))
+    again = copy.copy(src, dst)
+    assert again.skipped_parts + again.copied_parts == 19 and len(again.scenarios) == 6
     assert snapshot(dst) == snapshot(src)
     result = CliRunner().invoke(
         cli,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import random
 
-from replaybed.artifacts import bundle
+from replaybed.artifacts import bundle, layout
 from replaybed.artifacts.store import Store
+from replaybed.artifacts.writer import PackWriter
 from replaybed.schemas import media_types
 from replaybed.schemas.manifest import Counts, Fault, Manifest, PartRef, Window
 from replaybed.schemas.scenario_id import ScenarioId
@@ -72,35 +73,43 @@ def fill(
     shared: int = 2,
     system: str = "cloudbed-1",
     label: str = "",
+    pack_bytes: int | None = None,
 ) -> dict[ScenarioId, str]:
     """Publish `scenarios` scenarios of `parts` parts each; consecutive ones share `shared` parts.
 
-    Returns scenario -> manifest digest.
+    One PackWriter session, like one compile. Returns scenario -> manifest digest.
     """
     published = {}
-    for index, scenario in enumerate(scenario_ids(scenarios, system)):
-        refs = []
-        for slot in range(parts):
-            # slot < shared: the same chunk as the previous scenario's slot+parts-shared (overlapping windows)
-            seed = index * (parts - shared) + slot
-            stored = bundle.put_part(store, payload(seed, part_bytes), level=1)
-            refs.append(
-                PartRef(
-                    "metrics",
-                    media_types.METRICS,
-                    stored.digest,
-                    stored.size,
-                    stored.raw_size,
-                    slot * 5 * MINUTE_MS,
-                    (slot + 1) * 5 * MINUTE_MS,
-                    10,
+    with PackWriter(store, pack_bytes=pack_bytes) as writer:
+        for index, scenario in enumerate(scenario_ids(scenarios, system)):
+            refs = []
+            for slot in range(parts):
+                # slot < shared: the previous scenario's slot+parts-shared (overlapping windows)
+                seed = index * (parts - shared) + slot
+                stored = bundle.put_part(writer, payload(seed, part_bytes), level=1)
+                refs.append(
+                    PartRef(
+                        "metrics",
+                        media_types.METRICS,
+                        stored.digest,
+                        stored.size,
+                        stored.raw_size,
+                        slot * 5 * MINUTE_MS,
+                        (slot + 1) * 5 * MINUTE_MS,
+                        10,
+                    )
                 )
-            )
-        digest, _ = bundle.publish(store, manifest_for(scenario, refs, label=label))
-        published[scenario] = digest
+            # windows slide by the parts they do not share, like overlapping fault windows
+            origin_s = 1_647_738_546 + index * (parts - shared) * 300
+            digest, _ = writer.publish(manifest_for(scenario, refs, origin_s, label=label))
+            published[scenario] = digest
     return published
 
 
 def snapshot(store: Store) -> dict[str, bytes]:
-    """Every object (blobs and refs) of a store, key -> bytes, for byte-identity checks."""
-    return {info.key: store.backend.get(info.key) for info in store.backend.list("")}
+    """Every object of a store but its locks, key -> bytes, for byte-identity checks."""
+    return {
+        info.key: store.backend.get(info.key)
+        for info in store.backend.list("")
+        if not info.key.startswith(layout.LOCKS)
+    }

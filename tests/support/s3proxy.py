@@ -1,8 +1,11 @@
-"""A pass-through HTTP proxy in front of a real S3 server that refuses conditional PUTs with 501.
+"""A pass-through HTTP proxy in front of a real S3 server: a second endpoint, and a way to make it
+refuse conditional PUTs with 501.
 
 Some S3 implementations answer `If-None-Match: *` on PutObject with 501 NotImplemented; RGW does
-not, so tests put this in front of it to drive the backend's check-then-put fallback against a
-real server. The Host header is forwarded unchanged, so SigV4 signatures stay valid.
+not, so tests put `NoConditionalPutProxy` in front of it to drive the backend's check-then-put
+fallback against a real server. `PassThroughProxy` forwards everything and counts requests: a
+store opened through it talks to another endpoint than one opened on RGW directly (s3 -> s3
+copies between endpoints). The Host header is forwarded unchanged, so SigV4 signatures stay valid.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ NOT_IMPLEMENTED = (
 )
 
 
-class NoConditionalPutProxy:
+class PassThroughProxy:
+    refuse_conditional_puts = False
+
     def __init__(self, upstream: str):
         target = urlparse(upstream)
         self.refused = 0
+        self.requests = 0
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,7 +39,9 @@ class NoConditionalPutProxy:
             def _forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                if self.command == "PUT" and "If-None-Match" in self.headers:
+                proxy.requests += 1
+                conditional = self.command == "PUT" and "If-None-Match" in self.headers
+                if conditional and proxy.refuse_conditional_puts:
                     proxy.refused += 1
                     self.send_response(501)
                     self.send_header("Content-Type", "application/xml")
@@ -70,7 +78,7 @@ class NoConditionalPutProxy:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> NoConditionalPutProxy:
+    def __enter__(self) -> PassThroughProxy:
         self.thread.start()
         return self
 
@@ -78,3 +86,7 @@ class NoConditionalPutProxy:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
+
+
+class NoConditionalPutProxy(PassThroughProxy):
+    refuse_conditional_puts = True

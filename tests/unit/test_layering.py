@@ -65,6 +65,8 @@ HEAVY = {
     "botocore": ("artifacts/backends/s3.py",),
     "kubernetes": ("k8s/cluster.py",),
     "yaml": ("k8s/*.py",),
+    # compression only (the compile extra); the runtime image decompresses with cramjam
+    "zstandard": ("artifacts/bundle.py", "compile/*"),
     "google": ("schemas/wire.py",),
     "thrift": ("schemas/wire.py",),
 }

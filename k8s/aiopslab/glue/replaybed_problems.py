@@ -305,6 +305,8 @@ def namespace_scenarios(problems: list) -> dict:
     for spec in problems:
         out.setdefault(spec["namespace"], {})[spec["scenario"]] = {
             "pods": {p["name"]: p["service"] for p in spec["pods"]},
+            # the Pod's Kubernetes name where the dataset's is not a valid one
+            "kube": {p["name"]: p.get("kube_name") or p["name"] for p in spec["pods"]},
             "signals": spec["signals"],
             "dataset": spec["dataset"],
             "system": spec["system"],
@@ -325,8 +327,10 @@ def no_logs(namespace: str, scenarios: list) -> str:
     )
 
 
-def replay_logs(namespace: str, name: str, pods: dict) -> str:
-    """Logs of pod `name`, or of every pod of service `name`, in a replayed namespace."""
+def replay_logs(namespace: str, name: str, pods: dict, kube: dict | None = None) -> str:
+    """Logs of pod `name` (its dataset or Kubernetes name), or of every pod of service `name`."""
+    kube = kube or {p: p for p in pods}
+    name = next((p for p, k in kube.items() if k == name and name not in pods), name)
     if name in pods:
         chosen = [name]
     else:
@@ -341,7 +345,7 @@ def replay_logs(namespace: str, name: str, pods: dict) -> str:
     sections = []
     for pod in chosen:
         try:
-            text = greedy_compress_lines(kubectl.get_pod_logs(pod, namespace))
+            text = greedy_compress_lines(kubectl.get_pod_logs(kube.get(pod, pod), namespace))
         except Exception as exc:  # noqa: BLE001 - one unreadable pod must not hide the others
             text = f"Error: cannot read the logs of pod {pod} in namespace {namespace}: {exc}"
         sections.append(text if len(chosen) == 1 else f"==== pod {pod} ====\n{text}")
@@ -372,7 +376,8 @@ def install_get_logs(problems: list) -> None:
             logs = no_logs(namespace, chosen)
         else:
             pods = {p: s for per in chosen for p, s in per["pods"].items()}
-            logs = replay_logs(namespace, service, pods)
+            kube = {p: k for per in chosen for p, k in per["kube"].items()}
+            logs = replay_logs(namespace, service, pods, kube)
         print(logs)
         return logs
 

@@ -5,6 +5,7 @@ import json
 from click.testing import CliRunner
 from support.bundles import fill, scenario_ids, snapshot
 
+from replaybed.artifacts import layout
 from replaybed.artifacts.store import Store
 from replaybed.main import cli
 
@@ -34,33 +35,37 @@ def test_ls_cp_verify_gc_url(tmp_path):
     fill(Store.open(src), scenarios=3, parts=3, part_bytes=5000)
     ls = json.loads(run("store", "ls", src, "--json").output)
     assert ls["totals"]["scenarios"] == 3 and ls["totals"]["dedup_ratio"] > 1
+    assert "3 scenarios, 5 parts" in run("store", "ls", src).output
     cp = run("store", "cp", src, dst, "--json")
     summary = json.loads(cp.output)
-    assert (
-        cp.exit_code == 0
-        and summary["scenarios"] == 3
-        and summary["copied"] > 0
-        and "mb_per_s" in summary
-    )
+    assert cp.exit_code == 0 and summary["scenarios"] == 3 and summary["packs"] == 1
+    assert "mb_per_s" in summary
     assert snapshot(Store.open(dst)) == snapshot(Store.open(src))
     assert run("store", "verify", dst).exit_code == 0
     gc = json.loads(run("store", "gc", dst, "--grace", "0", "--dry-run", "--json").output)
-    assert gc["deleted"] == 0 and gc["kept"] == len(snapshot(Store.open(dst))) - 3
+    assert gc["deleted_packs"] == 0 and gc["kept_packs"] == 1
     located = json.loads(run("store", "url", dst, "--scenario", "cloudbed-1/001").output)
-    assert (
-        located["scenario"] == "openrca-market/cloudbed-1/001"
-        and located["manifest_digest"] in located["urls"]
-    )
+    assert located["scenario"] == "openrca-market/cloudbed-1/001" and len(located["packs"]) == 1
+    assert located["manifest"]["url"].startswith("file://")
+
+
+def test_pack_size_option_and_repack_command(tmp_path):
+    src, dst = str(tmp_path / "src"), str(tmp_path / "dst")
+    fill(Store.open(src), scenarios=4, parts=4, part_bytes=30_000, shared=0)
+    one = run("store", "cp", src, dst, "--scenario", "cloudbed-1/001", "--pack-mb", "0.0625")
+    assert one.exit_code == 0 and "4 parts into 2 new packs" in one.output
+    result = run("store", "repack", dst, "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["parts"] == 0
 
 
 def test_verify_fails_with_the_corrupt_key(tmp_path):
     path = str(tmp_path / "store")
     store = Store.open(path)
     fill(store, scenarios=1, parts=2, part_bytes=100)
-    blob = next(store.blobs()).key
-    (store.backend.root / blob).write_bytes(b"garbage")
+    [pack] = [i.key for i in store.backend.list(layout.PACKS)]
+    (store.backend.root / pack).write_bytes(b"garbage")
     result = run("store", "verify", path)
-    assert result.exit_code == 1 and f"corrupt: {blob}" in result.output
+    assert result.exit_code == 1 and f"corrupt: {pack}" in result.output
 
 
 def test_errors_are_messages_not_tracebacks(tmp_path):

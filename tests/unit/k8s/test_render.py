@@ -95,6 +95,22 @@ def test_all_containers_share_one_anchor_and_read_the_locator(spec):
     assert anchors == {"2026-11-22T10:00:00.000Z"}
 
 
+def test_runtime_containers_need_no_shell(spec):
+    # the runtime image has python, replaybed and `test`, nothing else that could run a script
+    commands = []
+    for o in render.objects(spec):
+        pod_spec = o["spec"]["template"]["spec"] if o["kind"] == "Job" else o.get("spec", {})
+        for c in pod_spec.get("containers", []):
+            if c["image"] == spec.image:
+                commands.append(c["command"])
+                assert c["readinessProbe"]["exec"]["command"] == ["test", "-f", "/tmp/ready"]
+    assert len(commands) == 44
+    assert {c[0] for c in commands} == {"replaybed"}
+    logs = [c for c in commands if c[:3] == ["replaybed", "run", "logs"]]
+    assert len(logs) == 42 and all(c[-1] == "--linger" for c in logs)
+    assert not any("sh" in c or "sleep" in " ".join(c) for c in commands)
+
+
 def test_dry_run_prints_valid_yaml(tiny_store):
     result = CliRunner().invoke(
         cli,

@@ -26,6 +26,12 @@ from replaybed.compile.datasets.openrca_market.synth.scales import SCALES
 @click.option(
     "--day", "days", multiple=True, help=f"Only these day folders ({', '.join(DAYS)}); repeatable."
 )
+@click.option(
+    "--jobs",
+    type=int,
+    default=None,
+    help="Worker processes (default: one per core); never changes the bytes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def synth(
     out_dir: Path,
@@ -33,6 +39,7 @@ def synth(
     seed: int,
     cloudbeds: tuple[str, ...],
     days: tuple[str, ...],
+    jobs: int | None,
     as_json: bool,
 ) -> None:
     """Write a synthetic OpenRCA Market dataset (both cloudbeds, real records) into OUT_DIR.
@@ -42,7 +49,7 @@ def synth(
     """
     from replaybed.compile.datasets.openrca_market.synth.generate import Request, generate
 
-    req = Request(out_dir, scale, seed, cloudbeds or CLOUDBEDS, days or DAYS)
+    req = Request(out_dir, scale, seed, cloudbeds or CLOUDBEDS, days or DAYS, jobs)
     progress = None if as_json else (lambda cb, day: click.echo(f"  wrote {cb}/{day}", err=True))
     files, seconds = generate(req, on_day=progress)
     total = sum(f.bytes for f in files)

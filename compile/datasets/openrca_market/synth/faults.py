@@ -91,7 +91,7 @@ NODE_EFFECTS = {
         "system.io.avg_q_sz": 10.0,
     },
     "node disk space consumption": {
-        "system.disk.used": 1.8,
+        "system.disk.used": 2.2,
         "system.disk.pct_usage": 1.8,
         "system.disk.free": 0.3,
     },

@@ -35,6 +35,16 @@ NORMAL_MESH = tuple(k for k in MESH_REQUEST_KPIS if k.endswith(".grpc.200.0.0"))
     "istio_response_messages",
 )
 TCP_NORMAL = tuple(k for k in MESH_TCP_KPIS if k.endswith(".-"))
+# a gRPC edge also reports its sidecar connections and the UNAVAILABLE counters every edge has
+# seen once (they stay exported at 0): ~10 KPIs per id, the real file's density (2.5 M rows/day)
+GRPC_EDGE = (
+    NORMAL_MESH
+    + TCP_NORMAL
+    + (
+        "istio_requests.grpc.200.14.0",
+        "istio_request_duration_milliseconds.grpc.200.14.0",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ def _mesh_ids() -> list[tuple[str, str | None, tuple[str, ...]]]:
     """(id, pod, normal kpis) for every mesh id."""
     ids: list[tuple[str, str | None, tuple[str, ...]]] = []
     for caller, callee in edges():
-        kpis = TCP_NORMAL if callee == "redis-cart" else NORMAL_MESH
+        kpis = TCP_NORMAL if callee == "redis-cart" else GRPC_EDGE
         ids += [(f"{p}.source.{caller}.{callee}", p, kpis) for p in pods_of(caller)]
         ids += [(f"{p}.destination.{caller}.{callee}", p, kpis) for p in pods_of(callee)]
     for pod in CANDIDATE_PODS:
@@ -98,7 +108,7 @@ def mesh_series() -> tuple[Series, ...]:
     ids = _mesh_ids()
     out = [Series(i, kpi, pod=pod) for i, pod, kpis in ids for kpi in kpis]
     present = {s.kpi for s in out}
-    service_ids = [(i, pod) for i, pod, kpis in ids if kpis is NORMAL_MESH]
+    service_ids = [(i, pod) for i, pod, kpis in ids if kpis is GRPC_EDGE]
     tcp_ids = [(i, pod) for i, pod, kpis in ids if kpis is TCP_NORMAL]
     rare = [k for k in MESH_REQUEST_KPIS + MESH_TCP_KPIS if k not in present]
     for n, kpi in enumerate(rare):

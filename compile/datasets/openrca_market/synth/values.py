@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from functools import cache
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -70,40 +71,54 @@ def baseline(kpi: str, cmdb: str) -> float:
     return 10 ** (0.5 + 2 * u)
 
 
-@cache
-def _profile(kpi: str, cmdb: str) -> tuple[float, bool, float, int]:
-    """(baseline, constant?, phase, decimals) of a series, computed once per series."""
-    base = baseline(kpi, cmdb)
-    return (
-        base,
-        base == 0.0 or bool(_CONSTANT.search(kpi)),
-        2 * math.pi * _unit("phase", kpi, cmdb),
-        decimals(kpi),
+@dataclass(frozen=True)
+class Profiles:
+    """Per-series constants of a series set, as arrays aligned with it."""
+
+    base: np.ndarray  # float64
+    constant: np.ndarray  # bool: spec/limit/zero series never move
+    zero: np.ndarray  # bool: counters that are 0.0 outside faults
+    phase: np.ndarray  # float64, radians
+    places: np.ndarray  # int64, decimals printed
+    clock: np.ndarray  # bool: `container_last_seen` carries the sample time itself
+
+
+def profiles(pairs: Sequence[tuple[str, str]]) -> Profiles:
+    """Profiles of (kpi, cmdb) series."""
+    base = np.array([baseline(k, c) for k, c in pairs], dtype=np.float64)
+    clock = np.array([k == "container_last_seen" for k, _ in pairs], dtype=bool)
+    places = np.array([decimals(k) for k, _ in pairs], dtype=np.int64)
+    places[clock] = 1
+    return Profiles(
+        base=base,
+        constant=np.array(
+            [b == 0.0 or bool(_CONSTANT.search(k)) for b, (k, _) in zip(base, pairs)], dtype=bool
+        ),
+        zero=base == 0.0,
+        phase=np.array([2 * math.pi * _unit("phase", k, c) for k, c in pairs], dtype=np.float64),
+        places=places,
+        clock=clock,
     )
 
 
-def series_values(
-    kpi: str,
-    cmdb: str,
+def values_at(
+    p: Profiles,
     times: np.ndarray,
     rng: np.random.Generator,
-    factor: np.ndarray | None = None,
+    factor: np.ndarray,
+    s: np.ndarray,
+    t: np.ndarray,
 ) -> np.ndarray:
-    """Values of one series at `times` (epoch s); `factor` multiplies them where a fault is active."""
-    base, constant, phase, places = _profile(kpi, cmdb)
-    if kpi == "container_last_seen":
-        return times.astype(np.float64)
-    if base == 0.0 and factor is not None and (factor != 1.0).any():
-        # an error/drop counter that is zero in normal operation jumps to a small count in a fault
-        values = np.where(
-            factor != 1.0, np.round(factor / 40 * (1 + 0.3 * rng.random(len(times))), 0), 0.0
-        )
-        return values
-    if constant:
-        return np.full(len(times), round(base, places))
-    daily = 1 + 0.25 * np.sin(2 * np.pi * times / 86400 + phase)
-    jitter = 1 + 0.04 * rng.standard_normal(len(times))
-    values = base * daily * jitter
-    if factor is not None:
-        values = values * factor
-    return np.round(values, places)
+    """Values of the cells (series `s`, time index `t`) of the (series x `times`) grid; `factor`
+    (grid-shaped) multiplies them where a fault is active."""
+    jitter = 1 + 0.04 * rng.standard_normal(len(s))
+    spread = 1 + 0.3 * rng.random(len(s))
+    f, when = factor[s, t], times[t]
+    daily = 1 + 0.25 * np.sin(2 * np.pi * when / 86400 + p.phase[s])
+    scale = 10.0 ** p.places[s]
+    moving = np.rint(p.base[s] * daily * jitter * f * scale) / scale
+    # an error/drop counter that is zero in normal operation jumps to a small count in a fault
+    counted = np.where(f != 1.0, np.round(f / 40 * spread, 0), 0.0)
+    fixed = np.rint(p.base[s] * scale) / scale
+    values = np.where(p.zero[s], counted, np.where(p.constant[s], fixed, moving))
+    return np.where(p.clock[s], when.astype(np.float64), values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 
 import pytest
@@ -10,6 +11,7 @@ from support.datasets import day_file, rows
 
 from replaybed.compile.datasets.openrca_market import catalog
 from replaybed.compile.datasets.openrca_market.records import vendored
+from replaybed.compile.datasets.openrca_market.synth import day as day_work
 from replaybed.compile.datasets.openrca_market.synth.topology import operations
 
 CB, DAY = "cloudbed-1", "2022_03_20"
@@ -40,9 +42,23 @@ def test_records_and_queries_are_the_real_rows(tiny_dataset, cloudbed, count):
     assert queries == [[q.task_index, q.instruction, q.scoring_points] for _, q in real]
 
 
-def test_value_spaces_are_complete_per_cloudbed_day(tiny_dataset):
+@pytest.fixture(scope="module")
+def full_block():
+    """The first 10 minutes of `full` cloudbed-1/2022_03_20, file -> rows (as the CSV reader sees them)."""
+    metrics, traffic = (day_work.run(i) for i in day_work.items(0, "full", CB, DAY)[:2])
+    data = {name: blob for name, (blob, _) in metrics.items()}
+    data["trace_span"] = b"".join(h.data + t.data for h, t in traffic.shards)
+    data["log_proxy"] = traffic.proxy[0].data + traffic.proxy[1].data
+    data["log_service"] = traffic.service
+    return {name: list(csv.reader(io.StringIO(blob.decode()))) for name, blob in data.items()}
+
+
+def test_value_spaces_are_complete_at_full_scale(full_block):
+    """Every series, name and id of a real day, already in `full`'s first block."""
+
     def col(rel, i):
-        return Counter(r[i] for r in rows(day_file(tiny_dataset, CB, DAY, rel)))
+        name = next(n for n, r in catalog.FILES.items() if r == rel)
+        return Counter(r[i] for r in full_block[name])
 
     assert set(col("metric/metric_container.csv", 2)) == set(catalog.CONTAINER_KPIS)
     assert set(col("metric/metric_node.csv", 2)) == set(catalog.NODE_KPIS)
@@ -56,11 +72,28 @@ def test_value_spaces_are_complete_per_cloudbed_day(tiny_dataset):
     mesh_ids = set(col("metric/metric_mesh.csv", 1))
     assert set(catalog.ISTIO_GATEWAYS) <= mesh_ids
     assert any(".source." in i for i in mesh_ids) and any(".destination." in i for i in mesh_ids)
-    spans = rows(day_file(tiny_dataset, CB, DAY, "trace/trace_span.csv"))
+    spans = full_block["trace_span"]
     assert {r[7] for r in spans} == set(operations()) and len(operations()) == 27
     assert {r[5] for r in spans} == {"rpc", "telemetry", "http", "db", ""}
     assert {"0", "Ok", "OK", "200"} <= {r[6] for r in spans}
     assert {r[1] for r in spans} <= set(catalog.CANDIDATE_PODS)
+
+
+def test_tiny_keeps_series_of_the_value_spaces(tiny_dataset):
+    for name, kpis, ids in (
+        ("metric_container", catalog.CONTAINER_KPIS, None),
+        ("metric_node", catalog.NODE_KPIS, catalog.NODES),
+        ("metric_mesh", catalog.MESH_KPIS, None),
+        ("metric_runtime", catalog.RUNTIME_KPIS, catalog.RUNTIME_IDS),
+    ):
+        got = rows(day_file(tiny_dataset, CB, DAY, catalog.FILES[name]))
+        assert got and {r[2] for r in got} <= set(kpis)
+        if ids:
+            assert {r[1] for r in got} <= set(ids)
+    spans = rows(day_file(tiny_dataset, CB, DAY, "trace/trace_span.csv"))
+    assert {r[7] for r in spans} <= set(operations()) and {r[1] for r in spans} <= set(
+        catalog.CANDIDATE_PODS
+    )
 
 
 def test_node_kpis_sampled_every_300_s_are_the_documented_ones(tiny_dataset):

@@ -1,0 +1,1 @@
+"""The Nezha dataset format (IntelligentDDS/Nezha: Online Boutique and Train-Ticket, MIT)."""

@@ -1,0 +1,94 @@
+"""The compile image (`runtime/build-image.sh --variant compile`), built and run for real.
+
+The compiler with pyarrow, numpy, zstandard and boto3 on the same Debian base as the runtime
+image, plus `sh` and `cut` for the Indexed Job's one-line script. Inside it, as uid 10001: the
+rendered compile Job's exact command compiles a cloudbed of the tiny dataset into a store that is
+byte-identical to the host's compile (same pinned zstandard, same bytes), and the root stays
+untouched. ~2 min on a first run (100 MB of wheels to download, 300 MB to compress).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import subprocess
+
+import pytest
+from support.image import Buildah, build, files
+
+from replaybed.k8s.compile_job import compile_job
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def compile_image(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("compile-image"), "compile")
+
+
+def _same_tree(a, b) -> list[str]:
+    """Paths that differ between two folders (missing on either side or different bytes)."""
+    cmp = filecmp.dircmp(a, b)
+    out = [f"{a}/{n}" for n in cmp.left_only + cmp.right_only + cmp.diff_files + cmp.funny_files]
+    for sub in cmp.common_dirs:
+        out += _same_tree(a / sub, b / sub)
+    return out
+
+
+def test_the_compile_job_runs_in_the_image_and_writes_the_hosts_bytes(
+    compile_image, tiny_dataset, tiny_store, tmp_path
+):
+    s = compile_image.summary
+    print(
+        f"\ncompile image {s['digest']}: {s['compressed_bytes'] / 1e6:.1f} MB compressed, "
+        f"{s['unpacked_bytes'] / 1e6:.1f} MB unpacked; layers "
+        + ", ".join(
+            f"{lr['name']} {lr['compressed'] / 1e6:.1f}/{lr['unpacked'] / 1e6:.1f} MB"
+            for lr in s["layers"]
+        )
+    )
+    assert compile_image.name == "ghcr.io/replaybed/replaybed:0.1.0"  # compile-job's default
+    buildah = Buildah(tmp_path / "buildah")
+    buildah.pull(compile_image)
+    container = buildah.container(compile_image.name)
+    root = buildah.mount(container)
+    before = files(root)
+    out = tmp_path / "out"
+    out.mkdir(mode=0o777)
+    out.chmod(0o777)  # the job runs as uid 10001
+    job = compile_job("replaybed", compile_image.name, "/out/store", "claim", "secret")
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[:2] == ["sh", "-c"]
+    try:
+        done = subprocess.run(
+            [
+                *buildah.base,
+                "run",
+                "--isolation=chroot",
+                "--user=10001:10001",
+                "--env=JOB_COMPLETION_INDEX=0",  # cloudbed-1, as the Job's first index
+                f"--volume={tiny_dataset}:/dataset:ro",
+                f"--volume={out}:/out",
+                container,
+                "--",
+                *command,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        summary = json.loads(done.stdout)
+        assert summary["refs_changed"] == len(summary["scenarios"]) > 10
+        assert files(root) == before, "the compile wrote into the image's root"
+        heavy = buildah.run(
+            container,
+            ["python3", "-c", "import pyarrow, numpy, zstandard, boto3; print('ok')"],
+            text=True,
+        )
+        assert heavy.stdout.strip() == "ok", heavy.stderr
+    finally:
+        buildah.remove_all()
+    host = tiny_store.backend.root
+    for folder in ("packs", "indexes", "manifests", "refs"):
+        assert _same_tree(out / "store" / folder, host / folder) == []
