@@ -53,6 +53,41 @@ def duration_ms(text: str, what: str) -> int:
 @click.option(
     "--level", default=9, show_default=True, type=click.IntRange(1, 22), help="zstd level of parts."
 )
+@click.option(
+    "--stage",
+    type=click.Choice(["all", "parts", "manifests"]),
+    default="all",
+    show_default=True,
+    help="parts: build the shards' parts and store their indexes; manifests: publish every "
+    "scenario from the stored indexes; all: both, in this process.",
+)
+@click.option(
+    "--shard",
+    "shard_names",
+    multiple=True,
+    help="Only these shards (with --stage parts); repeatable. See --list-shards.",
+)
+@click.option(
+    "--list-shards", is_flag=True, help="Print the shards this compile splits into, and exit."
+)
+@click.option(
+    "--jobs",
+    default=0,
+    type=click.IntRange(0),
+    help="Worker processes building parts (default 0: one per available core).",
+)
+@click.option(
+    "--run",
+    "run_label",
+    default="",
+    help="A label the parts stage records in its shard indexes and the manifests stage requires.",
+)
+@click.option(
+    "--wait",
+    default="0s",
+    show_default=True,
+    help="With --stage manifests: how long to wait for shard indexes that are not stored yet.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, no progress.")
 def compile_command(
     *,
@@ -65,6 +100,12 @@ def compile_command(
     after: str,
     chunk: str,
     level: int,
+    stage: str,
+    shard_names: tuple[str, ...],
+    list_shards: bool,
+    jobs: int,
+    run_label: str,
+    wait: str,
     as_json: bool,
 ) -> None:
     """Compile a recorded incident dataset in DATASET_DIR into scenario bundles.
@@ -72,6 +113,9 @@ def compile_command(
     The format is recognised from the folder (or given with --format; `replaybed formats` lists
     them). Reads each file once, writes parts (remote-write bodies, Jaeger batches, log streams),
     then one manifest and ref per scenario. Re-running with the same input writes nothing new.
+
+    A system's work splits into shards (one per span its files cover; Market: per day), which
+    can run apart: `--stage parts --shard S` on each, then `--stage manifests` once.
     """
     from replaybed.artifacts.store import Store
     from replaybed.compile import pipeline
@@ -88,7 +132,21 @@ def compile_command(
         after_ms=duration_ms(after, "--after"),
         chunk_ms=duration_ms(chunk, "--chunk"),
         level=level,
+        stage=stage,
+        shards=shard_names,
+        jobs=jobs,
+        run=run_label,
+        wait_s=duration_ms(wait, "--wait") / 1000,
     )
+    if list_shards:
+        fmt, planned = pipeline.plan_all(req)
+        found = [{**s.to_dict(), "format": fmt.name} for p in planned for s in p.shards]
+        if as_json:
+            click.echo(json.dumps(found, indent=2))
+        else:
+            for s in found:
+                click.echo(f"{s['shard']}\t{s['system']}\t{s['chunks']} chunks")
+        return
     store = Store.open(store_url)
     try:
         summary = pipeline.run(req, store, None if as_json else _progress)
@@ -100,6 +158,8 @@ def compile_command(
                 {
                     "store": store.url,
                     "format": summary.format,
+                    "stage": stage,
+                    "shards": summary.shards,
                     "scenarios": summary.scenarios,
                     "parts": summary.parts,
                     "new_parts": summary.new_parts,
@@ -114,10 +174,16 @@ def compile_command(
             )
         )
         return
-    click.echo(
-        f"compiled {len(summary.scenarios)} {summary.format} scenarios into {store.url} "
-        f"in {summary.seconds:.1f} s"
-    )
+    if stage == "parts":
+        click.echo(
+            f"built the parts of {len(summary.shards)} shard(s) ({', '.join(summary.shards)}) "
+            f"into {store.url} in {summary.seconds:.1f} s"
+        )
+    else:
+        click.echo(
+            f"compiled {len(summary.scenarios)} {summary.format} scenarios into {store.url} "
+            f"in {summary.seconds:.1f} s"
+        )
     ratio = 100 * summary.stored_bytes / max(summary.raw_bytes, 1)
     click.echo(
         f"  parts: {summary.parts} ({summary.new_parts} new), raw {summary.raw_bytes / 1e6:.1f} MB"

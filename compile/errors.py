@@ -18,7 +18,15 @@ class DatasetError(CompileError):
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
         where = file if line is None else f"{file}:{line}"
         super().__init__(f"{where}: {message}" if where else message)
-        self.file, self.line = file, line
+        self.message, self.file, self.line = message, file, line
+
+    def __reduce__(self):
+        # raised in a worker process, re-raised in the parent: keep file and line
+        return _restore, (type(self), self.message, self.file, self.line)
+
+
+def _restore(cls: type[DatasetError], message: str, file: str | None, line: int | None):
+    return cls(message, file=file, line=line)
 
 
 class SynthError(CompileError):

@@ -4,18 +4,24 @@ Each series' label block is encoded once. A sample is always the same 18 bytes,
 `12 10 | 09 <f64 LE> | 10 <6-byte varint ms>`: every ms time in [2^35, 2^42) (1971-2109) is a
 6-byte varint, so the runtime can overwrite the slot for a shifted time without moving a byte.
 One frame holds the samples of one timestamp (each series once), oldest first.
+
+`frames` encodes a whole chunk's samples at once: each sample's bytes (its series head, then the
+18 fixed bytes) are laid out by numpy and Arrow, and a frame is one slice of them.
 """
 
 from __future__ import annotations
 
-import struct
-from array import array
+import numpy as np
+import pyarrow as pa
 
+from replaybed.compile import byte_rows
 from replaybed.compile.errors import CompileError
 from replaybed.schemas.framing import MetricFrame
 
 TS_MIN, TS_MAX = 1 << 35, 1 << 42
-_F64 = struct.Struct("<d")
+MAX_SAMPLES = 10_000
+# the sample field up to the value, and the timestamp field header: slot = head + 12
+_SAMPLE_HEAD, _TS_HEAD, _SLOT_AT = b"\x12\x10\x09", b"\x10", 12
 
 
 def varint(n: int) -> bytes:
@@ -30,12 +36,27 @@ def varint(n: int) -> bytes:
             return bytes(out)
 
 
+def _outside(ms: int) -> CompileError:
+    return CompileError(
+        f"timestamp {ms} ms is outside [2^35, 2^42) ms (1971-2109), which replaybed encodes"
+    )
+
+
 def varint6(ms: int) -> bytes:
     if not TS_MIN <= ms < TS_MAX:
-        raise CompileError(
-            f"timestamp {ms} ms is outside [2^35, 2^42) ms (1971-2109), which replaybed encodes"
-        )
+        raise _outside(ms)
     return varint(ms)
+
+
+def varints6(ms: np.ndarray) -> np.ndarray:
+    """(n, 6) varint bytes of ms times in [2^35, 2^42)."""
+    bad = np.flatnonzero((ms < TS_MIN) | (ms >= TS_MAX))
+    if len(bad):
+        raise _outside(int(ms[bad[0]]))
+    shifts = np.arange(0, 42, 7, dtype=np.int64)
+    out = ((ms[:, None] >> shifts) & 0x7F).astype(np.uint8)
+    out[:, :5] |= 0x80
+    return out
 
 
 def _field(tag: int, payload: bytes) -> bytes:
@@ -54,16 +75,52 @@ def series_head(labels: bytes) -> bytes:
     return b"\x0a" + varint(len(labels) + 18) + labels
 
 
+def frames(
+    heads: pa.Array, series: np.ndarray, t_ms: np.ndarray, values: np.ndarray
+) -> list[MetricFrame]:
+    """Frames of samples sorted by time: one per timestamp, at most MAX_SAMPLES each.
+
+    `heads` holds every series' head (`series_head`) by series id; `series`, `t_ms` and
+    `values` are the samples in the order they go out.
+    """
+    n = len(t_ms)
+    if n == 0:
+        return []
+    tail = np.empty((n, 18), dtype=np.uint8)
+    tail[:, :3] = np.frombuffer(_SAMPLE_HEAD, np.uint8)
+    tail[:, 3:11] = np.ascontiguousarray(values, dtype="<f8").view(np.uint8).reshape(n, 8)
+    tail[:, 11] = _TS_HEAD[0]
+    tail[:, 12:] = varints6(np.asarray(t_ms, dtype=np.int64))
+    head = heads.take(pa.array(series))
+    data, offsets = byte_rows.buffers(byte_rows.join(head, byte_rows.fixed(tail)))
+    slot = offsets[:-1] + byte_rows.lengths(head) + _SLOT_AT
+    bounds = np.flatnonzero(np.diff(t_ms)) + 1
+    out = []
+    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), n]):
+        for a in range(lo, hi, MAX_SAMPLES):
+            b = min(hi, a + MAX_SAMPLES)
+            base = int(offsets[a])
+            out.append(
+                MetricFrame(
+                    int(t_ms[a]),
+                    int(t_ms[a]),
+                    b - a,
+                    bytes(data[base : int(offsets[b])]),
+                    (slot[a:b] - base).astype("<u4").tobytes(),
+                )
+            )
+    return out
+
+
 def frame(t_ms: int, heads: list[bytes], values: list[float]) -> MetricFrame:
-    """One frame: every given series with one sample at `t_ms`."""
-    ts = varint6(t_ms)
-    body = bytearray()
-    slots = array("I")
-    for head, value in zip(heads, values):
-        body += head
-        body += b"\x12\x10\x09"
-        body += _F64.pack(value)
-        body += b"\x10"
-        slots.append(len(body))
-        body += ts
-    return MetricFrame(t_ms, t_ms, len(heads), bytes(body), slots.tobytes())
+    """One frame: every given series with one sample at `t_ms` (none: an empty frame)."""
+    n = len(heads)
+    if n == 0:
+        varint6(t_ms)  # the time is checked all the same
+        return MetricFrame(t_ms, t_ms, 0, b"", b"")
+    return frames(
+        pa.array(heads, byte_rows.BIN),
+        np.arange(n),
+        np.full(n, t_ms, dtype=np.int64),
+        np.asarray(values, dtype=np.float64),
+    )[0]

@@ -32,6 +32,7 @@ from replaybed.compile.datasets.base import Batch, LogBatch, MetricBatch, SpanBa
 from replaybed.compile.series import SeriesTable
 
 HOUR_MS = 3_600_000
+SIGNALS = ("metrics", "traces", "logs")
 PREFIX = "replaybed-spill-"
 # folders of compiles before the lock existed (plain temporary directories)
 LEGACY_PREFIX = "replaybed-compile-"
@@ -89,6 +90,7 @@ class Spill:
         self.folder, self.keep = folder, keep_hours
         self.writers: dict[tuple[str, int], ipc.RecordBatchFileWriter] = {}
         self.files: list[str] = []  # file names by source index
+        self.span_pods: set[str] = set()  # every pod (Jaeger process) of a spilled span
         self._src: dict[str, int] = {}
 
     def source(self, file: str) -> int:
@@ -100,11 +102,21 @@ class Spill:
         return src
 
     def add(self, signal: str, table: pa.Table, t_ms: np.ndarray) -> None:
+        if len(t_ms) == 0:
+            return
         hours = t_ms // HOUR_MS
-        for hour in np.unique(hours).tolist():
-            if hour not in self.keep:
-                continue
-            part = table.filter(pa.array(hours == hour))
+        # one stable sort by hour and one take, then a slice per hour (files are not sorted by
+        # time, so a block spans the whole day: a filter per hour would scan it 24 times)
+        order = np.argsort(hours, kind="stable")
+        hours = hours[order]
+        bounds = np.flatnonzero(hours[1:] != hours[:-1]) + 1
+        starts, ends = [0, *bounds.tolist()], [*bounds.tolist(), len(hours)]
+        wanted = [(int(hours[a]), a, b) for a, b in zip(starts, ends) if int(hours[a]) in self.keep]
+        if not wanted:
+            return
+        table = table.take(pa.array(order))
+        for hour, a, b in wanted:
+            part = table.slice(a, b - a)
             key = (signal, hour)
             if key not in self.writers:
                 self.writers[key] = ipc.new_file(
@@ -117,11 +129,16 @@ class Spill:
             w.close()
 
     def load(self, signal: str, hour: int) -> pa.Table | None:
-        path = self.folder / f"{signal}-{hour}.arrow"
-        if not path.exists():
-            return None
-        with pa.memory_map(str(path)) as mm:
-            return ipc.open_file(mm).read_all()
+        return load(self.folder, signal, hour)
+
+
+def load(folder: Path, signal: str, hour: int) -> pa.Table | None:
+    """One (signal, hour) bucket, or None if no row fell in it."""
+    path = folder / f"{signal}-{hour}.arrow"
+    if not path.exists():
+        return None
+    with pa.memory_map(str(path)) as mm:
+        return ipc.open_file(mm).read_all()
 
 
 def spill_batch(batch: Batch, series: SeriesTable, spill: Spill) -> None:
@@ -185,12 +202,19 @@ def _strings(column: pa.Array | None, n: int, default: str | None = None) -> pa.
 
 
 def _tags(tags: tuple[tuple[str, pa.Array], ...], n: int) -> pa.Array:
+    """Each row's non-empty tags as a map, in the order the reader gives the keys."""
     if not tags:
         return pa.nulls(n, TAGS)
-    keys = [k for k, _ in tags]
-    columns = [c.cast(pa.string()).to_pylist() for _, c in tags]
-    rows = [[(k, v) for k, v in zip(keys, values) if v] for values in zip(*columns)]
-    return pa.array(rows, TAGS)
+    k = len(tags)
+    values = pa.concat_arrays([pc.fill_null(c.cast(pa.string()), "") for _, c in tags])
+    # values[j * n + i] is tag j of row i; entries go row by row, keys in the reader's order
+    present = (pc.binary_length(values).to_numpy(zero_copy_only=False) > 0).reshape(k, n).T
+    rows, cols = np.nonzero(present)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(present.sum(axis=1), out=offsets[1:])
+    keys = pa.array([key for key, _ in tags], pa.string()).take(pa.array(cols))
+    items = values.take(pa.array(cols * n + rows))
+    return pa.MapArray.from_arrays(pa.array(offsets), keys, items, type=TAGS)
 
 
 def _spans(batch: SpanBatch, src: int, spill: Spill) -> None:
@@ -214,6 +238,7 @@ def _spans(batch: SpanBatch, src: int, spill: Spill) -> None:
             "line": batch.line,
         }
     )
+    spill.span_pods.update(pc.unique(table.column("pod")).to_pylist())
     spill.add("traces", table, t_ms)
 
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+import pyarrow as pa
+
 _LOWER_HEX = "0123456789abcdef"
 _ANY_HEX = "0123456789abcdefABCDEF"
 TRACE_BITS, SPAN_BITS = 128, 64
@@ -65,3 +68,49 @@ def span_signed(text: str) -> tuple[int, bool]:
         return v - _WRAP if v >= _TOP else v, False
     v, mapped = jaeger_id(text, SPAN_BITS)
     return signed64(v), mapped
+
+
+_NIBBLE = np.full(256, -1, dtype=np.int16)
+_NIBBLE[np.frombuffer(_LOWER_HEX.encode(), np.uint8)] = np.arange(16)
+
+
+def id_bytes(column: pa.Array, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every id of a string column at once: ((n, bits/8) big-endian bytes, mapped per row).
+
+    The same rule as `jaeger_id` (the canonical lower-case hex form decoded in bulk, everything
+    else per distinct text), and an empty id (or null) is 0 and not mapped: a root's parent.
+    """
+    digits, width = bits >> 2, bits >> 3
+    col = column.cast(pa.large_string())
+    n = len(col)
+    out = np.zeros((n, width), dtype=np.uint8)
+    mapped = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out, mapped
+    _, offs, data = col.buffers()
+    offsets = np.frombuffer(offs, dtype=np.int64)[col.offset : col.offset + n + 1]
+    size = offsets[1:] - offsets[:-1]
+    if col.null_count:
+        size = np.where(col.is_null().to_numpy(zero_copy_only=False), 0, size)
+    todo = size != 0
+    canon = np.flatnonzero(size == digits)
+    if len(canon):
+        raw = np.frombuffer(data, dtype=np.uint8)
+        nib = _NIBBLE[raw[offsets[canon][:, None] + np.arange(digits)]]
+        ok = (nib >= 0).all(axis=1)
+        good, nib = canon[ok], nib[ok].astype(np.uint8)
+        out[good] = (nib[:, 0::2] << 4) | nib[:, 1::2]
+        todo[good] = False
+    rest = np.flatnonzero(todo)
+    if len(rest):
+        seen: dict[str, tuple[bytes, bool]] = {}
+        values = []
+        for i, text in zip(rest.tolist(), col.take(rest).to_pylist()):
+            hit = seen.get(text)
+            if hit is None:
+                v, m = jaeger_id(text, bits)
+                hit = seen[text] = (v.to_bytes(width, "big"), m)
+            values.append(hit[0])
+            mapped[i] = hit[1]
+        out[rest] = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(-1, width)
+    return out, mapped

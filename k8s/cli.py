@@ -239,17 +239,38 @@ def status_command(namespace, as_json, kubeconfig, context):
     "--store",
     "store_url",
     required=True,
-    help="Shared store the job writes, e.g. s3://bucket/replaybed.",
+    help="Shared store the jobs write, e.g. s3://bucket/replaybed.",
 )
 @click.option(
     "--dataset-claim",
     required=True,
-    help="PersistentVolumeClaim holding Market/cloudbed-N/ (mounted read-only).",
+    help="PersistentVolumeClaim holding the dataset folder (mounted read-only at /dataset).",
 )
 @click.option(
     "--credentials-secret",
     required=True,
     help="Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for the store.",
+)
+@click.option(
+    "--shards",
+    "shards_file",
+    type=click.File("r"),
+    default=None,
+    help="The shards to compile: the output of `replaybed compile DIR --list-shards --json` "
+    "('-' reads stdin).",
+)
+@click.option(
+    "--shard",
+    "shard_names",
+    multiple=True,
+    help="A shard by name (<system>@<start>, as --list-shards prints); repeatable.",
+)
+@click.option(
+    "--run",
+    "run_label",
+    default=None,
+    help="Label of this compile (names the two Jobs; the manifests Job waits for this run's "
+    "shards). Default: a new random one.",
 )
 @click.option("--endpoint-url", default=None, help="S3 endpoint (MinIO, Ceph RGW); omit for AWS.")
 @click.option("--namespace", default="replaybed", show_default=True)
@@ -263,18 +284,57 @@ def status_command(namespace, as_json, kubeconfig, context):
     "-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
 )
 def compile_job_command(
-    store_url, dataset_claim, credentials_secret, endpoint_url, namespace, image, output
+    *,
+    store_url,
+    dataset_claim,
+    credentials_secret,
+    shards_file,
+    shard_names,
+    run_label,
+    endpoint_url,
+    namespace,
+    image,
+    output,
 ):
-    """Print an Indexed Job that compiles each cloudbed in parallel into a shared store."""
-    from replaybed.k8s.compile_job import compile_job
+    """Print two Jobs that compile a dataset into a shared store: an Indexed Job building one
+    shard's parts per index, and one that publishes every scenario once all shards are in.
 
-    job = compile_job(namespace, image, store_url, dataset_claim, credentials_secret, endpoint_url)
+    \b
+      replaybed compile DATASET --list-shards --json > shards.json
+      replaybed deploy compile-job --shards shards.json --store s3://b/rb ... | kubectl apply -f -
+    """
+    import secrets
+
+    from replaybed.k8s.compile_job import ShardRef, compile_jobs
+    from replaybed.k8s.errors import DeployConfigError
+
+    shards = []
+    if shards_file is not None:
+        where = getattr(shards_file, "name", "--shards")
+        try:
+            listed = json.load(shards_file)
+        except ValueError as exc:
+            raise DeployConfigError(f"{where}: not JSON ({exc})") from None
+        if not isinstance(listed, list):
+            raise DeployConfigError(f"{where}: expected a JSON list of shards")
+        shards += [ShardRef.from_dict(d, where) for d in listed]
+    shards += [ShardRef.named(n) for n in shard_names]
+    jobs = compile_jobs(
+        namespace=namespace,
+        image=image,
+        store_url=store_url,
+        dataset_claim=dataset_claim,
+        credentials_secret=credentials_secret,
+        shards=shards,
+        run=run_label or secrets.token_hex(4),
+        endpoint_url=endpoint_url,
+    )
     if output == "json":
-        click.echo(json.dumps(job, indent=2))
+        click.echo(json.dumps({"apiVersion": "v1", "kind": "List", "items": jobs}, indent=2))
     else:
         import yaml
 
-        click.echo(yaml.safe_dump(job, sort_keys=False), nl=False)
+        click.echo(yaml.safe_dump_all(jobs, sort_keys=False), nl=False)
 
 
 def _attach_problems() -> None:

@@ -27,14 +27,25 @@ ALLOWED = {
     "cli": {"schemas", "artifacts", "compile", "runtime", "k8s"},
 }
 # library -> the only modules (globs relative to the repo) that may import it. compile/: the
-# spill (Arrow IPC buckets), the chunk-part builder and manifest counting (numpy), the batch types
-# of the dataset seam, the shared CSV reader, and per format its reader (`source.py`: CSV blocks with pyarrow;
+# spill (Arrow IPC buckets), the chunk-part builder, its workers and manifest counting (numpy), the
+# wire encoders that frame a chunk's rows as columns (`byte_rows`, `prom_write`, `jaeger_thrift`,
+# `log_stream`, `trace_ids`), the shard index (numpy arrays), the batch types of the dataset seam,
+# the shared CSV reader, and per format its reader (`source.py`: CSV blocks with pyarrow;
 # `telemetry.py`: rows -> normalised batches) and synthetic twin; everything else stays plain.
+_ENCODERS = (
+    "compile/byte_rows.py",
+    "compile/prom_write.py",
+    "compile/jaeger_thrift.py",
+    "compile/log_stream.py",
+    "compile/trace_ids.py",
+)
 _FORMAT_READERS = ("compile/datasets/*/source.py", "compile/datasets/*/telemetry.py")
 HEAVY = {
     "pyarrow": (
         "compile/spill.py",
         "compile/parts.py",
+        "compile/chunk_workers.py",
+        *_ENCODERS,
         "compile/datasets/base.py",
         "compile/datasets/csv_source.py",
         *_FORMAT_READERS,
@@ -43,6 +54,8 @@ HEAVY = {
         "compile/spill.py",
         "compile/parts.py",
         "compile/manifests.py",
+        "compile/shard_index.py",
+        *_ENCODERS,
         "compile/datasets/base.py",
         "compile/datasets/csv_source.py",
         *_FORMAT_READERS,

@@ -133,26 +133,103 @@ def test_dry_run_prints_valid_yaml(tiny_store):
         kubernetes_validate.validate(doc, VERSIONS[-1], strict=True)
 
 
-def test_compile_job_is_an_indexed_job_over_the_cloudbeds():
-    from replaybed.k8s.compile_job import compile_job
+def _shards_json(tiny_dataset):
+    listed = CliRunner().invoke(cli, ["compile", str(tiny_dataset), "--list-shards", "--json"])
+    assert listed.exit_code == 0, listed.output
+    return listed.output
 
-    job = compile_job(
-        "replaybed", "img:1", "s3://bucket/rb", "openrca-market", "s3-creds", "http://rgw:7480"
+
+def test_compile_jobs_take_their_shards_from_the_dataset(tiny_dataset, tmp_path):
+    import subprocess
+
+    shards_file = tmp_path / "shards.json"
+    shards_file.write_text(_shards_json(tiny_dataset))
+    shards = json.loads(shards_file.read_text())
+    # both systems, one shard per day folder: nothing in k8s/ names a cloudbed or a day
+    assert [s["shard"] for s in shards] == [
+        f"cloudbed-{cb}@2022-03-{day}" for cb in (1, 2) for day in (20, 21)
+    ]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "deploy",
+            "compile-job",
+            "--store",
+            "s3://bucket/rb",
+            "--dataset-claim",
+            "openrca",
+            "--credentials-secret",
+            "s3-creds",
+            "--endpoint-url",
+            "http://rgw:7480",
+            "--shards",
+            str(shards_file),
+            "--run",
+            "r7",
+            "-o",
+            "yaml",
+        ],
     )
-    kubernetes_validate.validate(job, VERSIONS[-1], strict=True)
-    assert job["spec"]["completionMode"] == "Indexed" and job["spec"]["completions"] == 2
-    script = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert '--cloudbed "$CB"' in script and "JOB_COMPLETION_INDEX" in script
-    for index, cloudbed in enumerate(("cloudbed-1", "cloudbed-2")):
-        import subprocess
-
+    assert result.exit_code == 0, result.output
+    parts, manifests = yaml.safe_load_all(result.output)
+    for job in (parts, manifests):
+        for version in VERSIONS:
+            kubernetes_validate.validate(job, version, strict=True)
+    assert parts["metadata"]["name"] == "replaybed-compile-r7"
+    assert parts["spec"]["completionMode"] == "Indexed" and parts["spec"]["completions"] == 4
+    script = parts["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    for index, shard in enumerate(shards):
         out = subprocess.run(
             ["sh", "-c", script.replace("exec replaybed", "echo replaybed")],
             env={"JOB_COMPLETION_INDEX": str(index), "PATH": "/usr/bin:/bin"},
             capture_output=True,
             text=True,
         )
-        assert f"--cloudbed {cloudbed} " in out.stdout, out.stdout
+        args = out.stdout.split()
+        assert args[args.index("--shard") + 1] == shard["shard"], out
+        assert {"--stage", "parts", "--run", "r7", "--format", "openrca-market"} <= set(args)
+        assert args[args.index("--store") + 1] == "s3://bucket/rb"
+    command = manifests["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[:3] == ["replaybed", "compile", "/dataset"]
+    assert command[command.index("--stage") + 1] == "manifests"
+    assert command[command.index("--run") + 1] == "r7" and "--wait" in command
+    assert [command[i + 1] for i, a in enumerate(command) if a == "--system"] == [
+        "cloudbed-1",
+        "cloudbed-2",
+    ]
+    env = parts["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "REPLAYBED_S3_ENDPOINT_URL", "value": "http://rgw:7480"} in env
+
+
+def test_compile_job_takes_shard_names_from_stdin_or_flags(tiny_dataset):
+    base = [
+        "deploy",
+        "compile-job",
+        "--store",
+        "s3://b/rb",
+        "--dataset-claim",
+        "ds",
+        "--credentials-secret",
+        "c",
+        "-o",
+        "json",
+    ]
+    piped = CliRunner().invoke(cli, [*base, "--shards", "-"], input=_shards_json(tiny_dataset))
+    assert piped.exit_code == 0, piped.output
+    items = json.loads(piped.output)["items"]
+    assert items[0]["spec"]["completions"] == 4
+    # a fresh run label per render, so a second compile never collides with the first's Jobs
+    again = json.loads(CliRunner().invoke(cli, [*base, "--shard", "cloudbed-2@2022-03-21"]).output)
+    assert again["items"][0]["metadata"]["name"] != items[0]["metadata"]["name"]
+    assert again["items"][0]["spec"]["completions"] == 1
+    for bad, message in [
+        (["--shard", "cloudbed-1"], "expected <system>@<start>"),
+        (["--shard", "cb@1; rm -rf /"], "not plain words"),
+        (["--shard", "cb@1", "--run", "Not_A_Label"], "DNS label"),
+        ([], "no shards"),
+    ]:
+        result = CliRunner().invoke(cli, [*base, *bad])
+        assert result.exit_code == 2 and message in result.output, result.output
 
 
 def test_prometheus_values_enable_the_receiver_and_a_window():
