@@ -16,46 +16,42 @@ import pyarrow as pa
 
 from replaybed.compile import byte_rows
 from replaybed.compile.errors import CompileError
+from replaybed.schemas import timestamp_slots as slots
 from replaybed.schemas.framing import MetricFrame
+from replaybed.schemas.remote_write_layout import (
+    SAMPLE_BEFORE_SLOT,
+    SAMPLE_HEAD,
+    SAMPLE_WIDTH,
+    SERIES_TAG,
+    TIMESTAMP_TAG,
+    varint,
+)
 
-TS_MIN, TS_MAX = 1 << 35, 1 << 42
 MAX_SAMPLES = 10_000
-# the sample field up to the value, and the timestamp field header: slot = head + 12
-_SAMPLE_HEAD, _TS_HEAD, _SLOT_AT = b"\x12\x10\x09", b"\x10", 12
-
-
-def varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
 def _outside(ms: int) -> CompileError:
     return CompileError(
-        f"timestamp {ms} ms is outside [2^35, 2^42) ms (1971-2109), which replaybed encodes"
+        f"timestamp {ms} ms is outside [2^35, 2^42) ms (1971-02-02 .. 2109-05-15 UTC), the range "
+        "a 6-byte varint slot holds (schemas/timestamp_slots.py)"
     )
 
 
 def varint6(ms: int) -> bytes:
-    if not TS_MIN <= ms < TS_MAX:
-        raise _outside(ms)
-    return varint(ms)
+    try:
+        return slots.varint_ms(ms)
+    except slots.TimestampOutOfRange:
+        raise _outside(ms) from None
 
 
 def varints6(ms: np.ndarray) -> np.ndarray:
-    """(n, 6) varint bytes of ms times in [2^35, 2^42)."""
-    bad = np.flatnonzero((ms < TS_MIN) | (ms >= TS_MAX))
+    """(n, 6) varint bytes of ms times in [2^35, 2^42): `timestamp_slots.varint_ms`, vectorised."""
+    bad = np.flatnonzero((ms < slots.VARINT_MS_MIN) | (ms >= slots.VARINT_MS_MAX))
     if len(bad):
         raise _outside(int(ms[bad[0]]))
-    shifts = np.arange(0, 42, 7, dtype=np.int64)
+    shifts = np.arange(0, 7 * slots.VARINT_MS_WIDTH, 7, dtype=np.int64)
     out = ((ms[:, None] >> shifts) & 0x7F).astype(np.uint8)
-    out[:, :5] |= 0x80
+    out[:, :-1] |= 0x80
     return out
 
 
@@ -72,7 +68,7 @@ def label_block(labels: tuple[tuple[str, str], ...]) -> bytes:
 
 def series_head(labels: bytes) -> bytes:
     """Bytes of a WriteRequest TimeSeries entry before its single 18-byte sample."""
-    return b"\x0a" + varint(len(labels) + 18) + labels
+    return bytes((SERIES_TAG,)) + varint(len(labels) + SAMPLE_WIDTH) + labels
 
 
 def frames(
@@ -86,14 +82,17 @@ def frames(
     n = len(t_ms)
     if n == 0:
         return []
-    tail = np.empty((n, 18), dtype=np.uint8)
-    tail[:, :3] = np.frombuffer(_SAMPLE_HEAD, np.uint8)
-    tail[:, 3:11] = np.ascontiguousarray(values, dtype="<f8").view(np.uint8).reshape(n, 8)
-    tail[:, 11] = _TS_HEAD[0]
-    tail[:, 12:] = varints6(np.asarray(t_ms, dtype=np.int64))
+    tail = np.empty((n, SAMPLE_WIDTH), dtype=np.uint8)
+    value_at = len(SAMPLE_HEAD)
+    tail[:, :value_at] = np.frombuffer(SAMPLE_HEAD, np.uint8)
+    tail[:, value_at : value_at + 8] = (
+        np.ascontiguousarray(values, dtype="<f8").view(np.uint8).reshape(n, 8)
+    )
+    tail[:, value_at + 8] = TIMESTAMP_TAG[0]
+    tail[:, SAMPLE_BEFORE_SLOT:] = varints6(np.asarray(t_ms, dtype=np.int64))
     head = heads.take(pa.array(series))
     data, offsets = byte_rows.buffers(byte_rows.join(head, byte_rows.fixed(tail)))
-    slot = offsets[:-1] + byte_rows.lengths(head) + _SLOT_AT
+    slot = offsets[:-1] + byte_rows.lengths(head) + SAMPLE_BEFORE_SLOT
     bounds = np.flatnonzero(np.diff(t_ms)) + 1
     out = []
     for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), n]):
