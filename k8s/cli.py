@@ -89,6 +89,7 @@ def kube(fn):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @kube
 def up_command(
+    *,
     scenario,
     store_url,
     namespace,
@@ -114,7 +115,14 @@ def up_command(
 
     store = _store(store_url)
     try:
-        spec = logic.build_spec(store, scenario, namespace, image, prometheus, anchor)
+        spec = logic.build_spec(
+            store,
+            scenario,
+            namespace=namespace,
+            image=image,
+            prometheus=prometheus,
+            anchor=anchor,
+        )
     finally:
         store.close()
     if dry_run:
@@ -169,7 +177,7 @@ def up_command(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @kube
-def down_command(namespace, prometheus, keep_series, timeout, as_json, kubeconfig, context):
+def down_command(*, namespace, prometheus, keep_series, timeout, as_json, kubeconfig, context):
     """Remove the episode: its series in Prometheus, then everything `up` created in the
     namespace (and nothing else); waits until the namespace is gone."""
     from replaybed.k8s import deploy as logic

@@ -114,13 +114,13 @@ def compile_jobs(
         env.append({"name": "REPLAYBED_S3_ENDPOINT_URL", "value": endpoint_url})
     parts = _job(
         f"replaybed-compile-{run}",
-        namespace,
-        image,
-        ["sh", "-c", script],
-        env,
-        credentials_secret,
-        dataset_claim,
-        run,
+        namespace=namespace,
+        image=image,
+        command=["sh", "-c", script],
+        env=env,
+        credentials_secret=credentials_secret,
+        dataset_claim=dataset_claim,
+        run=run,
         # the spill holds the shard's needed hours of rows on local disk; each worker one hour
         # in memory (about 0.7 GB for a full Market hour)
         resources={
@@ -134,13 +134,13 @@ def compile_jobs(
     )
     manifests = _job(
         f"replaybed-manifests-{run}",
-        namespace,
-        image,
-        manifests_args,
-        env,
-        credentials_secret,
-        dataset_claim,
-        run,
+        namespace=namespace,
+        image=image,
+        command=manifests_args,
+        env=env,
+        credentials_secret=credentials_secret,
+        dataset_claim=dataset_claim,
+        run=run,
         resources={
             "requests": {"cpu": "1", "memory": "1Gi"},
             "limits": {"cpu": "2", "memory": "2Gi"},
@@ -152,6 +152,7 @@ def compile_jobs(
 
 def _job(
     name: str,
+    *,
     namespace: str,
     image: str,
     command: list[str],
@@ -159,7 +160,6 @@ def _job(
     credentials_secret: str,
     dataset_claim: str,
     run: str,
-    *,
     resources: dict,
     tmp: str,
 ) -> dict:

@@ -39,6 +39,7 @@ SELECTOR = "app.kubernetes.io/managed-by=replaybed"
 def build_spec(
     store: Store,
     scenario: str,
+    *,
     namespace: str | None = None,
     image: str = DEFAULT_IMAGE,
     prometheus: str = DEFAULT_PROMETHEUS,

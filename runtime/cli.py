@@ -171,7 +171,7 @@ def _push(
 )
 @common
 def metrics(
-    prometheus, out, window_check, scenario, store_url, locator, anchor, as_json, ready_file
+    *, prometheus, out, window_check, scenario, store_url, locator, anchor, as_json, ready_file
 ):
     """Push the scenario's samples to Prometheus remote write 1.0 (/api/v1/write).
 
@@ -203,7 +203,7 @@ def metrics(
     help="Write the exact request bodies (u32 LE length + Thrift Batch each) instead of sending.",
 )
 @common
-def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_file):
+def traces(*, jaeger, out, scenario, store_url, locator, anchor, as_json, ready_file):
     """Push the scenario's spans to a Jaeger collector (POST /api/traces, Thrift binary)."""
     from replaybed.schemas import media_types
 
@@ -234,7 +234,7 @@ def traces(jaeger, out, scenario, store_url, locator, anchor, as_json, ready_fil
     help="Stay alive after the window, as a live pod would, until SIGTERM or SIGINT (then exit 0).",
 )
 @common
-def logs(pod, out, linger, scenario, store_url, locator, anchor, as_json, ready_file):
+def logs(*, pod, out, linger, scenario, store_url, locator, anchor, as_json, ready_file):
     """Print one pod's lines as `<RFC 3339 shifted time> <original line>`: the past at once, the rest on time."""
     from replaybed.runtime import replay
     from replaybed.runtime.report import Report

@@ -210,7 +210,7 @@ def verify(url, selected, as_json, opener, jobs):
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @store_options
-def cp(src, dst, selected, src_endpoint_url, dst_endpoint_url, as_json, opener, jobs):
+def cp(*, src, dst, selected, src_endpoint_url, dst_endpoint_url, as_json, opener, jobs):
     """Copy scenarios with their packs from SRC to DST (skipping what DST holds; refs last)."""
     with _Bar("copying", not as_json) as bar:
         report = copy.copy(
@@ -235,7 +235,7 @@ def cp(src, dst, selected, src_endpoint_url, dst_endpoint_url, as_json, opener, 
 @click.option("--dry-run", is_flag=True, help="Only report what would be deleted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @store_options
-def gc_command(url, grace, dry_run, as_json, opener, jobs):
+def gc_command(*, url, grace, dry_run, as_json, opener, jobs):
     """Drop parts no ref reaches (repacking the live ones), stale manifests, locks and temp files."""
     report = gc.collect(opener(url), durations.seconds(grace), dry_run, jobs)
     if as_json:

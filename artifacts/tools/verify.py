@@ -91,7 +91,9 @@ def verify(
             users.setdefault(part.digest, (part, []))[1].append(str(item.scenario))
     catalog = _indexes(store, report)
     whole = not selected
-    checked = _packs(store, catalog, users, whole, jobs, progress, report)
+    checked = _packs(
+        store, catalog, users=users, whole=whole, jobs=jobs, progress=progress, report=report
+    )
     for digest, (_, names) in users.items():
         if digest not in checked:
             report.problems.append(
@@ -115,6 +117,7 @@ def _indexes(store: Store, report: Report) -> Catalog:
 def _packs(
     store: Store,
     catalog: Catalog,
+    *,
     users: dict[str, tuple[PartRef, list[str]]],
     whole: bool,
     jobs: int,
@@ -162,7 +165,14 @@ def _packs(
         for digest, loc, stored in span.slices(data):
             found.add(digest)
             report.parts += 1
-            problem = _part(store, key, digest, loc, stored, users.get(digest))
+            problem = _part(
+                store,
+                key,
+                digest=digest,
+                loc=loc,
+                stored=stored,
+                user=users.get(digest),
+            )
             if problem is not None:
                 report.problems.append(problem)
     return found
@@ -171,6 +181,7 @@ def _packs(
 def _part(
     store: Store,
     key: str,
+    *,
     digest: str,
     loc: Location,
     stored: memoryview,

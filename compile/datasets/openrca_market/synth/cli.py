@@ -34,6 +34,7 @@ from replaybed.compile.datasets.openrca_market.synth.scales import SCALES
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def synth(
+    *,
     out_dir: Path,
     scale: str,
     seed: int,

@@ -87,17 +87,17 @@ def run(item: Item) -> dict[str, tuple[bytes, int]] | TrafficBlock:
     if item.kind == TRAFFIC:
         return traffic_block(
             item.cloudbed,
-            day_start(item.day),
-            item.block,
-            scale,
-            effects,
-            lambda name: _rng(item, name),
+            day_start=day_start(item.day),
+            block=item.block,
+            scale=scale,
+            effects=effects,
+            rngs=lambda name: _rng(item, name),
         )
     dense = dense_windows(effects, scale)
     out = {}
     for ss in metrics.series_sets(item.cloudbed, effects):
         out[ss.name] = metrics.series_block(
-            ss, item.block, scale, dense, effects, _rng(item, ss.name)
+            ss, block=item.block, scale=scale, dense=dense, effects=effects, rng=_rng(item, ss.name)
         )
     out["metric_service"] = metrics.service_block(
         item.block, scale, dense, effects, _rng(item, "metric_service")

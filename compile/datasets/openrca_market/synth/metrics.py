@@ -168,6 +168,7 @@ def _overlapping(items, block: int, scale: Scale):
 
 def series_block(
     ss: SeriesSet,
+    *,
     block: int,
     scale: Scale,
     dense: tuple[Dense, ...],
@@ -186,7 +187,7 @@ def series_block(
         t_idx, s_idx = np.nonzero(present.T)
     else:
         s_idx, t_idx = np.nonzero(present)
-    values = values_at(ss.profiles, times, rng, factor, s_idx, t_idx)
+    values = values_at(ss.profiles, times, rng=rng, factor=factor, s=s_idx, t=t_idx)
     rows = Rows(len(s_idx))
     rows.integer(times[t_idx], width=10).pick(ss.prefix, s_idx)
     rows.decimal(values, ss.profiles.places[s_idx]).text("\n")

@@ -149,7 +149,7 @@ class Batch:
     def _dur(self, service: str, n: int) -> np.ndarray:
         return np.maximum(1, (SELF_US[service] * self.rng.lognormal(0.0, 0.35, n)).astype(np.int64))
 
-    def _span(self, keep, start_us, dur, pod, sid, trace, label, parent) -> None:
+    def _span(self, keep, *, start_us, dur, pod, sid, trace, label, parent) -> None:
         self.out.spans.add(
             keep,
             ms=start_us // 1000,
@@ -174,13 +174,24 @@ class Batch:
         alive = np.ones(n, dtype=bool)
         t = start_us + 150
         for call in calls:
-            t = self._call(frontend, "frontend", call, root, t, alive) + rng.integers(20, 200, n)
+            t = self._call(
+                frontend, caller_service="frontend", call=call, parent=root, start=t, alive=alive
+            ) + rng.integers(20, 200, n)
         end = t + self._dur("frontend", n)
         label = np.full(n, LABELS.of("http", "200", http_operation(route)))
-        self._span(alive, start_us, end - start_us, frontend, root, trace, label, self._no_parent)
+        self._span(
+            alive,
+            start_us=start_us,
+            dur=end - start_us,
+            pod=frontend,
+            sid=root,
+            trace=trace,
+            label=label,
+            parent=self._no_parent,
+        )
         self.out.roots.add(alive, t=start_us // 1_000_000, pod=frontend)
 
-    def _call(self, caller, caller_service, call: Call, parent, start, alive) -> np.ndarray:
+    def _call(self, caller, *, caller_service, call: Call, parent, start, alive) -> np.ndarray:
         rng, n = self.rng, len(start)
         cid = self._ids(n)
         ctype, cok = (
@@ -194,7 +205,16 @@ class Batch:
         if call.service == "redis":
             dur = self._dur("redis", n)
             label = np.full(n, LABELS.of("db", "Ok", call.method))
-            self._span(alive, start, dur, caller, cid, self._trace, label, parent)
+            self._span(
+                alive,
+                start_us=start,
+                dur=dur,
+                pod=caller,
+                sid=cid,
+                trace=self._trace,
+                label=label,
+                parent=parent,
+            )
             return start + dur
         callee = self._pick(call.service, n)
         t_s = start // 1_000_000
@@ -237,15 +257,35 @@ class Batch:
         s_start = start + net // 2
         t = s_start + rng.integers(10, 80, n)
         for child in call.children:
-            t = self._call(callee, call.service, child, sid, t, served) + rng.integers(10, 120, n)
+            t = self._call(
+                callee, caller_service=call.service, call=child, parent=sid, start=t, alive=served
+            ) + rng.integers(10, 120, n)
         s_end = t + self._dur(call.service, n)
         _, stype, sok = SERVER_STYLE.get(call.service, DEFAULT_STYLE)
         s_label = np.full(n, LABELS.of(stype, sok, server_operation(call)))
-        self._span(served, s_start, s_end - s_start, callee, sid, self._trace, s_label, cid)
+        self._span(
+            served,
+            start_us=s_start,
+            dur=s_end - s_start,
+            pod=callee,
+            sid=sid,
+            trace=self._trace,
+            label=s_label,
+            parent=cid,
+        )
         end = np.where(failed, start + fail_dur, s_end + net - net // 2)
         op = client_operation(call)
         c_labels = np.array([LABELS.of(ctype, CODES[c] or cok, op) for c in range(len(CODES))])
-        self._span(alive, start, end - start, caller, cid, self._trace, c_labels[code], parent)
+        self._span(
+            alive,
+            start_us=start,
+            dur=end - start,
+            pod=caller,
+            sid=cid,
+            trace=self._trace,
+            label=c_labels[code],
+            parent=parent,
+        )
         method = np.full(n, method_id(call.service, call.method))
         self.out.served.add(
             served,

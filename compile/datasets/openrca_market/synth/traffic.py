@@ -81,6 +81,7 @@ def _roots(block: int, scale: Scale, effects: tuple[Effect, ...], rng: np.random
 
 def traffic_block(
     cloudbed: str,
+    *,
     day_start: int,
     block: int,
     scale: Scale,

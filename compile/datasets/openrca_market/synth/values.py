@@ -104,6 +104,7 @@ def profiles(pairs: Sequence[tuple[str, str]]) -> Profiles:
 def values_at(
     p: Profiles,
     times: np.ndarray,
+    *,
     rng: np.random.Generator,
     factor: np.ndarray,
     s: np.ndarray,
