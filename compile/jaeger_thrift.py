@@ -328,9 +328,3 @@ def batches(
 def batch(service: str, pod: str, node: str | None, spans: list[Span]) -> TraceFrame:
     """A Batch for one pod; `spans` in replay order (by start time)."""
     return batches(SpanColumns.of(spans), np.array([0, len(spans)]), [(service, pod, node)])[0]
-
-
-def span_bytes(s: Span) -> tuple[bytes, int]:
-    """One encoded Span struct and the offset of its startTime value inside it."""
-    records, slot = encode(SpanColumns.of([s]))
-    return records[0].as_py(), int(slot[0])

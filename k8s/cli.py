@@ -50,7 +50,11 @@ def kube(fn):
     default=None,
     help="Store URL or path (default: $REPLAYBED_STORE or the local data dir).",
 )
-@click.option("--namespace", default=None, help="Namespace (default: the one the manifest names, e.g. openrca-cloudbed-1).")
+@click.option(
+    "--namespace",
+    default=None,
+    help="Namespace (default: the one the manifest names, e.g. openrca-cloudbed-1).",
+)
 @click.option(
     "--prometheus",
     default=DEFAULT_PROMETHEUS,

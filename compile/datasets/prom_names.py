@@ -15,16 +15,10 @@ import re
 from replaybed.compile.datasets.base import Series
 
 _INVALID = re.compile(r"[^a-zA-Z0-9_:]")
-_LABEL_INVALID = re.compile(r"[^a-zA-Z0-9_]")
 
 
 def sanitize(name: str) -> str:
     out = _INVALID.sub("_", name)
-    return "_" + out if not out or out[0].isdigit() else out
-
-
-def label_name(name: str) -> str:
-    out = _LABEL_INVALID.sub("_", name)
     return "_" + out if not out or out[0].isdigit() else out
 
 

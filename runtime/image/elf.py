@@ -30,11 +30,6 @@ class Dynamic:
     runpath: tuple[str, ...]
 
 
-def is_elf(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(4) == MAGIC
-
-
 def dynamic(path: Path) -> Dynamic:
     """The loader-relevant facts of one ELF64 LE file (NotElf for anything else)."""
     data = path.read_bytes()

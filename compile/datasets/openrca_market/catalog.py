@@ -110,11 +110,6 @@ def service_of(pod: str) -> str:
     return base[:-1] if base.endswith("2") else base
 
 
-def deployment_of(pod: str) -> str:
-    """The Kubernetes workload a pod came from: `adservice2-0` -> `adservice2` (the parallel copy)."""
-    return pod.rsplit("-", 1)[0]
-
-
 CONTAINER_KPIS = (
     "container_cpu_cfs_periods",
     "container_cpu_cfs_throttled_periods",

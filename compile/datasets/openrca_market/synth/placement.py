@@ -22,7 +22,3 @@ def placement(cloudbed: str) -> dict[str, str]:
 
 def node_of(cloudbed: str, pod: str) -> str:
     return placement(cloudbed)[pod]
-
-
-def pods_on(cloudbed: str, node: str) -> tuple[str, ...]:
-    return tuple(sorted(p for p, n in placement(cloudbed).items() if n == node))
