@@ -13,6 +13,8 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,6 +23,7 @@ import pyarrow as pa
 import zstandard
 
 from replaybed.compile import parts
+from replaybed.compile.errors import CompileError
 from replaybed.compile.spill import HOUR_MS, SIGNALS, load
 
 # a task: (hours of spilled rows to load, the chunks [start, end) to build from them)
@@ -126,21 +129,27 @@ class Builders:
 
     def __init__(self, folder: Path, *, level: int, jobs: int, tasks: int):
         self.folder, self.level = folder, level
-        self.pool = None
+        self.pool: ProcessPoolExecutor | None = None
         if jobs > 1 and tasks > 1:
             # spawned, not forked: a worker holds its hour and no copy of the compile's pages,
             # and nothing is left behind if the compile is killed (forkserver keeps a socket
-            # folder)
-            mp = multiprocessing.get_context("spawn")
-            self.pool = mp.Pool(min(jobs, tasks), _init, (level,))
+            # folder). An executor, not a multiprocessing.Pool: a worker that dies (killed for
+            # memory, or exiting while it starts) fails the compile instead of being replaced
+            # forever while the compile waits
+            self.pool = ProcessPoolExecutor(
+                min(jobs, tasks),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init,
+                initargs=(level,),
+            )
+            self.pool.submit(int)  # starts the workers now, so their imports overlap the read
 
     def __enter__(self) -> Builders:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def build(
         self, ctx: parts.ChunkInput, work: list[Task]
@@ -153,5 +162,11 @@ class Builders:
             return
         with open(self.folder / CTX_FILE, "wb") as fh:
             pickle.dump(ctx, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        for results in self.pool.imap(partial(_run, self.folder), work):
-            yield from results
+        try:
+            for results in self.pool.map(partial(_run, self.folder), work):
+                yield from results
+        except BrokenProcessPool as exc:
+            raise CompileError(
+                f"a worker process building parts died ({exc}); run with --jobs 1 to build "
+                "in this process and see the cause"
+            ) from exc

@@ -34,7 +34,8 @@ import sys
 
 from replaybed.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a spawned worker (the compile's) imports this file as __mp_main__
+    sys.exit(main())
 """
 PASSWD = f"root:x:0:0:root:/root:/usr/sbin/nologin\nreplay:x:{UID}:{UID}:replaybed:/tmp:/usr/sbin/nologin\n"
 GROUP = f"root:x:0:\nreplay:x:{UID}:\n"

@@ -160,3 +160,18 @@ def test_replaybed_files_follow_setup_and_package_data():
     assert "replaybed/schemas/_gen/prometheus_remote.binpb" in files
     assert not any(p.startswith(("replaybed/compile/", "replaybed/k8s/")) for p in files)
     assert not any("/image/" in p or p.endswith("Dockerfile") for p in files)
+
+
+def test_the_entry_script_runs_the_cli_only_as_the_main_program(monkeypatch):
+    # the compile's spawned workers import the parent's main file as __mp_main__: an unguarded
+    # main() there exits each worker while it starts
+    import replaybed.main
+
+    calls = []
+    monkeypatch.setattr(replaybed.main, "main", lambda: calls.append(1) or 0)
+    code = compile(rootfs.ENTRY_SCRIPT, "/usr/bin/replaybed", "exec")
+    exec(code, {"__name__": "__mp_main__"})
+    assert calls == []
+    with pytest.raises(SystemExit):
+        exec(code, {"__name__": "__main__"})
+    assert calls == [1]

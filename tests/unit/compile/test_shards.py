@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from replaybed.artifacts import bundle
 from replaybed.artifacts.store import Store
-from replaybed.compile import shard_index, shards
+from replaybed.compile import chunk_workers, shard_index, shards
 from replaybed.compile.errors import CompileError
 from replaybed.compile.manifests import ShardChunks
 from replaybed.compile.parts import ChunkIndex
@@ -264,3 +264,19 @@ def test_a_shard_index_round_trips(tmp_path):
     assert got.parts == idx.parts and (got.first_minute, got.minutes) == (idx.first_minute, 5)
     with pytest.raises(CompileError, match="here: not a shard index"):
         shard_index.decode(b"not zstd", "here")
+
+
+class _DiesWhenUnpickled:
+    """A chunk input whose unpickling ends the worker process that loads it."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+def test_a_worker_that_dies_fails_the_compile_instead_of_hanging(tmp_path):
+    # multiprocessing.Pool silently replaces a dead worker and waits forever for its task (it
+    # did, in the compile image, whose entry script ran main() in every spawned worker)
+    work = chunk_workers.tasks([0, 3_600_000], CHUNK)
+    with chunk_workers.Builders(tmp_path, level=3, jobs=2, tasks=len(work)) as builders:
+        with pytest.raises(CompileError, match="worker process building parts died"):
+            list(builders.build(_DiesWhenUnpickled(), work))  # type: ignore[arg-type]
