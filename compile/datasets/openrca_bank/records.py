@@ -12,12 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from replaybed.compile.datasets import record_csv
 from replaybed.compile.datasets.openrca_bank.catalog import (
     COMPONENTS,
     QUERY_HEADER,
@@ -90,7 +90,7 @@ def _seconds(text: str) -> int:
 
 def read_records(path: Path) -> list[Record]:
     records: list[Record] = []
-    for line, row in _rows(path, RECORD_HEADER):
+    for line, row in record_csv.rows(path, RECORD_HEADER):
         level, component, ts, dt, reason = row
         try:
             timestamp = _seconds(ts)
@@ -131,7 +131,9 @@ def read_records(path: Path) -> list[Record]:
 
 
 def read_queries(path: Path) -> list[QueryRow]:
-    return [QueryRow(row[0], row[1], row[2], line) for line, row in _rows(path, QUERY_HEADER)]
+    return [
+        QueryRow(row[0], row[1], row[2], line) for line, row in record_csv.rows(path, QUERY_HEADER)
+    ]
 
 
 def check_pairs(
@@ -154,51 +156,3 @@ def check_pairs(
                 file=str(query_file),
                 line=q.line,
             )
-
-
-def _rows(path: Path, header: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
-    try:
-        fh = open(path, newline="", encoding="utf-8-sig")  # a BOM is accepted
-    except FileNotFoundError:
-        raise DatasetError(
-            f"missing file (expected header {','.join(header)})", file=str(path)
-        ) from None
-    with fh:
-        if not _ends_with_newline(path):
-            raise DatasetError(
-                "the file does not end with a newline: its last row may be cut short; "
-                "expected every row to end with a line break",
-                file=str(path),
-            )
-        reader = csv.reader(fh)
-        try:
-            first = next(reader, None)
-            if tuple(first or ()) != header:
-                raise DatasetError(
-                    f"header is {','.join(first or [])!r}, expected {','.join(header)!r}",
-                    file=str(path),
-                    line=1,
-                )
-            for row in reader:
-                if len(row) != len(header):
-                    raise DatasetError(
-                        f"{len(row)} fields, expected {len(header)} ({','.join(header)})",
-                        file=str(path),
-                        line=reader.line_num,
-                    )
-                yield reader.line_num, row
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise DatasetError(
-                f"malformed CSV ({exc}); expected UTF-8 rows of {','.join(header)}",
-                file=str(path),
-                line=reader.line_num + 1,
-            ) from None
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        fh.seek(0, 2)
-        if fh.tell() == 0:
-            return True
-        fh.seek(-1, 2)
-        return fh.read(1) == b"\n"

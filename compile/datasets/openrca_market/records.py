@@ -13,6 +13,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from replaybed.compile.datasets import record_csv
 from replaybed.compile.datasets.openrca_market.catalog import (
     CLOUDBEDS,
     QUERY_HEADER,
@@ -71,7 +72,7 @@ def vendored(cloudbed: str) -> list[tuple[Record, QueryRow]]:
 
 def read_records(path: Path) -> list[Record]:
     records: list[Record] = []
-    for line, row in _rows(path, RECORD_HEADER):
+    for line, row in record_csv.rows(path, RECORD_HEADER, final_newline=False):
         ts, level, component, reason, dt = row
         try:
             timestamp = int(ts)
@@ -101,30 +102,4 @@ def read_records(path: Path) -> list[Record]:
 
 
 def read_queries(path: Path) -> list[QueryRow]:
-    return [QueryRow(*row) for _, row in _rows(path, QUERY_HEADER)]
-
-
-def _rows(path: Path, header: tuple[str, ...]):
-    try:
-        fh = open(path, newline="", encoding="utf-8-sig")  # a BOM is accepted
-    except FileNotFoundError:
-        raise DatasetError(
-            f"missing file (expected header {','.join(header)})", file=str(path)
-        ) from None
-    with fh:
-        reader = csv.reader(fh)
-        first = next(reader, None)
-        if tuple(first or ()) != header:
-            raise DatasetError(
-                f"header is {','.join(first or [])!r}, expected {','.join(header)!r}",
-                file=str(path),
-                line=1,
-            )
-        for row in reader:
-            if len(row) != len(header):
-                raise DatasetError(
-                    f"{len(row)} fields, expected {len(header)} ({','.join(header)})",
-                    file=str(path),
-                    line=reader.line_num,
-                )
-            yield reader.line_num, row
+    return [QueryRow(*row) for _, row in record_csv.rows(path, QUERY_HEADER, final_newline=False)]

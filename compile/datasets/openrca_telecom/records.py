@@ -17,6 +17,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from replaybed.compile.datasets import record_csv
 from replaybed.compile.datasets.openrca_telecom.catalog import (
     LEVEL_COMPONENTS,
     LEVEL_REASONS,
@@ -74,7 +75,7 @@ def vendored() -> list[tuple[Record, QueryRow]]:
 
 def read_records(path: Path) -> list[Record]:
     records: list[Record] = []
-    for line, row in _rows(path, RECORD_HEADER):
+    for line, row in record_csv.rows(path, RECORD_HEADER):
         level, reason, component, ts, dt = row
 
         def bad(message: str, line: int = line) -> DatasetError:
@@ -113,39 +114,4 @@ def read_records(path: Path) -> list[Record]:
 
 
 def read_queries(path: Path) -> list[QueryRow]:
-    return [QueryRow(*row) for _, row in _rows(path, QUERY_HEADER)]
-
-
-def _rows(path: Path, header: tuple[str, ...]):
-    try:
-        fh = open(path, newline="", encoding="utf-8-sig")  # a BOM is accepted
-    except FileNotFoundError:
-        raise DatasetError(
-            f"missing file (expected header {','.join(header)})", file=str(path)
-        ) from None
-    with fh:
-        reader = csv.reader(fh)
-        try:
-            first = next(reader, None)
-            if tuple(first or ()) != header:
-                raise DatasetError(
-                    f"header is {','.join(first or [])!r}, expected {','.join(header)!r}",
-                    file=str(path),
-                    line=1,
-                )
-            for row in reader:
-                if len(row) != len(header):
-                    raise DatasetError(
-                        f"{len(row)} fields, expected {len(header)} ({','.join(header)})",
-                        file=str(path),
-                        line=reader.line_num,
-                    )
-                yield reader.line_num, row
-        except UnicodeDecodeError:
-            raise DatasetError(
-                "invalid UTF-8 text; expected a UTF-8 CSV", file=str(path), line=reader.line_num + 1
-            ) from None
-        except csv.Error as exc:
-            raise DatasetError(
-                f"malformed CSV ({exc})", file=str(path), line=reader.line_num
-            ) from None
+    return [QueryRow(*row) for _, row in record_csv.rows(path, QUERY_HEADER)]
