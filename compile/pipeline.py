@@ -182,13 +182,9 @@ def compile_system(
     if req.stage == "manifests":
         done = [writer.shard_index(fmt.name, s, req) for s in planned.shards]
     else:
-        todo = (
-            shards.pick(
-                planned.shards, [n for n in req.shards if n in {s.name for s in planned.shards}]
-            )
-            if req.shards
-            else planned.shards
-        )
+        # named shards (checked against every system's in plan_all): only this system's of them,
+        # which may be none
+        todo = [s for s in planned.shards if s.name in req.shards] if req.shards else planned.shards
         done = []
         for shard in todo:
             built = build_shard(req, writer, fmt=fmt, system=system, shard=shard, progress=progress)
