@@ -12,6 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -113,6 +115,15 @@ _level = 0
 def _init(level: int) -> None:
     global _level
     _level = level
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once the compile that started it is gone: a worker waits on a queue it
+    holds both ends of, so a compile killed with SIGKILL would otherwise leave it idle forever."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _run(folder: Path, task: Task) -> list[tuple[int, list[CompressedPart], parts.ChunkIndex]]:

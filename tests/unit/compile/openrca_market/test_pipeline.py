@@ -268,6 +268,27 @@ def test_conflicting_duplicate_samples_are_refused(small_copy, tmp_path):
     )
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dataset, tmp_path):
     store_dir = tmp_path / "store"
     cmd = [
@@ -285,17 +306,26 @@ def test_a_killed_compile_leaves_no_half_scenario_and_a_rerun_completes(tiny_dat
     spill_dir = tmp_path / "tmp"
     spill_dir.mkdir()
     env = {**os.environ, "TMPDIR": str(spill_dir)}
+    orphans_checked = 0
     for delay in (2.0, 6.0, 9.0):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         time.sleep(delay)
+        workers = _children(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        # its worker processes follow it instead of waiting forever
+        deadline = time.monotonic() + 15
+        while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [w for w in workers if _alive(w)], "a killed compile left its workers running"
+        orphans_checked += bool(workers)
         store = Store.open(str(store_dir))
         for sid, _digest in store.refs():
             _, manifest = bundle.resolve(store, sid)
             assert all(store.has_part(p.digest, p.size) for p in manifest.parts), (
                 f"{sid} published half-written"
             )
+    assert orphans_checked, "no kill found the compile's workers running"
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr
     # the killed runs' spill folders are gone: the last run removed them and then its own
