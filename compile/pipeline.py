@@ -182,11 +182,8 @@ def compile_system(
     if req.stage == "manifests":
         done = [writer.shard_index(fmt.name, s, req) for s in planned.shards]
     else:
-        # named shards (checked against every system's in plan_all): only this system's of them,
-        # which may be none
-        todo = [s for s in planned.shards if s.name in req.shards] if req.shards else planned.shards
         done = []
-        for shard in todo:
+        for shard in shards_to_build(req, planned):
             built = build_shard(req, writer, fmt=fmt, system=system, shard=shard, progress=progress)
             writer.summary.shards.append(shard.name)
             if req.stage == "parts":
@@ -366,9 +363,26 @@ def plan_all(req: CompileRequest) -> tuple[DatasetFormat, list[SystemPlan]]:
     return fmt, planned
 
 
+def shards_to_build(req: CompileRequest, planned: SystemPlan) -> list[shards.Shard]:
+    """The named shards (checked against every system's in plan_all) of this system, which may be
+    none; all of its shards when none is named."""
+    if not planned.scenarios or req.stage == "manifests":
+        return []
+    return [s for s in planned.shards if s.name in req.shards] if req.shards else planned.shards
+
+
+def check_inputs(req: CompileRequest, planned: list[SystemPlan]) -> None:
+    """Let each format raise what it sees without reading rows (a missing day folder) for every
+    shard to build, before the first is built: not an hour into a dataset."""
+    for p in planned:
+        for shard in shards_to_build(req, p):
+            p.system.read(merged_spans(shard.chunks, req.chunk_ms))
+
+
 def run(req: CompileRequest, store: Store, progress: Progress | None = None) -> CompileSummary:
     began = time.monotonic()
     fmt, planned = plan_all(req)
+    check_inputs(req, planned)
     summary = CompileSummary(format=fmt.name)
     with PackWriter(store) as packer:
         writer = BundleWriter(packer, level=req.level, summary=summary)

@@ -180,7 +180,11 @@ class System(Protocol):
     def service_of(self, pod: str) -> str: ...
 
     def read(self, spans: Sequence[tuple[int, int]]) -> Iterator[Batch]:
-        """Normalised rows of every file that may hold rows inside `spans` (rows outside may come too)."""
+        """Normalised rows of every file that may hold rows inside `spans` (rows outside may come too).
+
+        What can be checked without reading rows (a missing folder or file) is best raised when
+        this is called rather than when iterated: the compile calls it for every shard it is
+        about to build before it starts any, so such an error comes before any work."""
         ...
 
 

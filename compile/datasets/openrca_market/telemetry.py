@@ -48,6 +48,8 @@ def days_for(spans: Sequence[tuple[int, int]]) -> list[str]:
 
 
 def read(base: Path, spans: Sequence[tuple[int, int]]) -> Iterator[Batch]:
+    """The rows of every file of the days `spans` touch; a missing day folder is an error at
+    once, when this is called (the compile calls it for every shard before any work)."""
     telemetry = base / "telemetry"
     days = days_for(spans)
     present = (
@@ -60,6 +62,10 @@ def read(base: Path, spans: Sequence[tuple[int, int]]) -> Iterator[Batch]:
                 f"found {', '.join(present) or 'none'}",
                 file=str(telemetry),
             )
+    return _days(telemetry, days)
+
+
+def _days(telemetry: Path, days: Sequence[str]) -> Iterator[Batch]:
     for day in days:
         lo = day_start(day) * 1000
         for name, rel in FILES.items():

@@ -279,3 +279,19 @@ def test_a_worker_that_dies_fails_the_compile_instead_of_hanging(tmp_path):
     with chunk_workers.Builders(tmp_path, level=3, jobs=2, tasks=len(work)) as builders:
         with pytest.raises(CompileError, match="worker process building parts died"):
             list(builders.build(_DiesWhenUnpickled(), work))  # type: ignore[arg-type]
+
+
+def test_a_missing_day_folder_is_reported_before_any_shard_is_built(tiny_dataset, tmp_path):
+    # cloudbed-1 with its first day only: the second day's shard cannot be read, and the compile
+    # says so before it reads (and builds) the first day, as it did before there were shards
+    one_day = tmp_path / "one-day" / "Market" / "cloudbed-1"
+    (one_day / "telemetry").mkdir(parents=True)
+    source = tiny_dataset / "Market" / "cloudbed-1"
+    for name in ("record.csv", "query.csv"):
+        (one_day / name).symlink_to(source / name)
+    (one_day / "telemetry" / "2022_03_20").symlink_to(source / "telemetry" / "2022_03_20")
+    result = _cli("compile", tmp_path / "one-day", "--store", tmp_path / "store")
+    assert result.exit_code != 0
+    assert "missing day folder 2022_03_21" in result.output
+    assert "read " not in result.output, "a shard was read before the error"
+    assert not (tmp_path / "store" / "refs").exists()
