@@ -103,6 +103,24 @@ def lines_of(first_row: int, batch: pa.RecordBatch) -> np.ndarray:
     return np.arange(first_row + 2, first_row + 2 + batch.num_rows, dtype=np.int64)
 
 
+def check_in_day(
+    path: Path, raw: np.ndarray, line: np.ndarray, *, unit_ms: int, bounds: tuple[int, int]
+) -> None:
+    """Every row's time (`raw` epoch units of `unit_ms` ms) inside its UTC+8 day folder's
+    `bounds` (epoch ms): a time written in s where ms belong, or back, lands days away."""
+    t = raw * unit_ms
+    outside = np.flatnonzero((t < bounds[0]) | (t >= bounds[1]))
+    if len(outside):
+        i = int(outside[0])
+        what = "epoch milliseconds" if unit_ms == 1 else "epoch seconds"
+        raise DatasetError(
+            f"timestamp {int(raw[i])} lies outside the day folder {path.parents[1].name} (UTC+8); "
+            f"expected {what} within that day",
+            file=str(path),
+            line=int(line[i]),
+        )
+
+
 def _check_finite(path: Path, spec: CsvSpec, batch: pa.RecordBatch, first_row: int) -> None:
     for col, kind in spec.columns:
         if kind != FLOAT:

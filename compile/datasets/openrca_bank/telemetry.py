@@ -75,7 +75,13 @@ def read(base: Path, spans: Sequence[tuple[int, int]]) -> Iterator[Batch]:
 def _file(path: Path, name: str, bounds: tuple[int, int]) -> Iterator[Batch]:
     for first, batch in source.batches(path, name):
         line = csv_source.lines_of(first, batch)
-        _check_day(path, name, batch, line, bounds)
+        csv_source.check_in_day(
+            path,
+            batch.column("timestamp").to_numpy(zero_copy_only=False),
+            line,
+            unit_ms=1 if name == "trace_span" else 1000,  # spans in ms, every other file in s
+            bounds=bounds,
+        )
         if name == "metric_app":
             yield from _app(path, batch, line)
         elif name == "metric_container":
@@ -98,23 +104,6 @@ def _file(path: Path, name: str, bounds: tuple[int, int]) -> Iterator[Batch]:
                 file=str(path),
                 line=line,
             )
-
-
-def _check_day(path: Path, name: str, batch: pa.RecordBatch, line: np.ndarray, bounds) -> None:
-    """Every row inside its day folder (± DAY_SLACK_MS): catches ms where s belong, and back."""
-    raw = batch.column("timestamp").to_numpy(zero_copy_only=False)
-    unit = 1 if name == "trace_span" else 1000
-    t = raw * unit
-    outside = np.flatnonzero((t < bounds[0]) | (t >= bounds[1]))
-    if len(outside):
-        i = int(outside[0])
-        what = "epoch milliseconds" if unit == 1 else "epoch seconds"
-        raise DatasetError(
-            f"timestamp {int(raw[i])} lies outside the day folder {path.parents[1].name} (UTC+8); "
-            f"expected {what} within that day",
-            file=str(path),
-            line=int(line[i]),
-        )
 
 
 def _app(path: Path, batch: pa.RecordBatch, line: np.ndarray) -> Iterator[Batch]:
