@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from replaybed.compile.datasets import openrca_cases
 from replaybed.compile.datasets.base import Batch, Case, MetricTable, Series, SystemInfo, Topology
 from replaybed.compile.datasets.openrca_bank import catalog, metric_names, telemetry
 from replaybed.compile.datasets.openrca_bank.catalog import (
@@ -31,7 +32,7 @@ from replaybed.compile.datasets.openrca_bank.catalog import (
 from replaybed.compile.datasets.openrca_bank.labels import ANALYSIS_LABELS
 from replaybed.compile.datasets.openrca_bank.records import check_pairs, read_queries, read_records
 from replaybed.compile.errors import DatasetError
-from replaybed.schemas.manifest import SIGNALS, AnswerSpace, Fault, Pod, Query
+from replaybed.schemas.manifest import SIGNALS, AnswerSpace, Pod
 
 DAY_MS = 86_400_000
 LAYOUT = "Bank/{record.csv,query.csv,telemetry/YYYY_MM_DD/{metric,trace,log}/}"
@@ -79,20 +80,16 @@ class BankSystem:
                 "datetime": r.datetime,
                 "reason": r.reason,
             }
-            fault = Fault(
-                r.row,
-                r.timestamp,
-                r.datetime,
-                r.level,
-                r.component,
-                r.reason,
-                accepted=(r.component,),
-                analysis=ANALYSIS_LABELS[r.reason],
-                original=original,
-            )
-            query = Query(q.task_index, q.instruction, q.scoring_points)
             out.append(
-                Case(f"{r.row:03d}", r.timestamp * 1000, fault, query, str(record_file), r.line)
+                openrca_cases.case(
+                    r,
+                    q,
+                    accepted=(r.component,),
+                    analysis=ANALYSIS_LABELS[r.reason],
+                    original=original,
+                    file=record_file,
+                    line=r.line,
+                )
             )
         return out
 

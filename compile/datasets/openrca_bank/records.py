@@ -17,7 +17,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from replaybed.compile.datasets import record_csv
+from replaybed.compile.datasets import openrca_cases, record_csv
 from replaybed.compile.datasets.openrca_bank.catalog import (
     COMPONENTS,
     QUERY_HEADER,
@@ -141,12 +141,7 @@ def check_pairs(
 ):
     """Row i of query.csv belongs to row i of record.csv: same count, and each query's scoring
     points name its record's time, component or reason (every OpenRCA task asks one of them)."""
-    if len(queries) != len(records):
-        raise DatasetError(
-            f"{len(queries)} query rows, expected {len(records)} (row i belongs to row i of "
-            f"{record_file.name})",
-            file=str(query_file),
-        )
+    openrca_cases.check_counts(len(records), len(queries), record_file, query_file)
     for r, q in zip(records, queries):
         if not any(x in q.scoring_points for x in (r.datetime, r.component, r.reason)):
             raise DatasetError(

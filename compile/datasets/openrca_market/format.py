@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from replaybed.compile.datasets import openrca_cases
 from replaybed.compile.datasets.base import (
     Batch,
     Case,
@@ -34,7 +35,7 @@ from replaybed.compile.datasets.openrca_market.catalog import (
 from replaybed.compile.datasets.openrca_market.labels import ANALYSIS_LABELS
 from replaybed.compile.datasets.openrca_market.records import read_queries, read_records
 from replaybed.compile.errors import DatasetError
-from replaybed.schemas.manifest import SIGNALS, AnswerSpace, Fault, Pod, Query
+from replaybed.schemas.manifest import SIGNALS, AnswerSpace, Pod
 
 TZ = "+08:00"
 DAY_MS = 86_400_000
@@ -76,12 +77,7 @@ class MarketSystem:
         record_file = self.base / "record.csv"
         records = read_records(record_file)
         queries = read_queries(self.base / "query.csv")
-        if len(queries) != len(records):
-            raise DatasetError(
-                f"{len(queries)} query rows, expected {len(records)} (row i belongs to row i of "
-                f"{record_file.name})",
-                file=str(self.base / "query.csv"),
-            )
+        openrca_cases.check_counts(len(records), len(queries), record_file, self.base / "query.csv")
         out = []
         for r, q in zip(records, queries):
             if r.component not in ANSWER_SPACE.levels[r.level]:
@@ -98,20 +94,16 @@ class MarketSystem:
                 "reason": r.reason,
                 "datetime": r.datetime,
             }
-            fault = Fault(
-                r.row,
-                r.timestamp,
-                r.datetime,
-                r.level,
-                r.component,
-                r.reason,
-                accepted=accepted(r.level, r.component),
-                analysis=ANALYSIS_LABELS[r.reason],
-                original=original,
-            )
-            query = Query(q.task_index, q.instruction, q.scoring_points)
             out.append(
-                Case(f"{r.row:03d}", r.timestamp * 1000, fault, query, str(record_file), r.row + 2)
+                openrca_cases.case(
+                    r,
+                    q,
+                    accepted=accepted(r.level, r.component),
+                    analysis=ANALYSIS_LABELS[r.reason],
+                    original=original,
+                    file=record_file,
+                    line=r.row + 2,
+                )
             )
         return out
 

@@ -22,6 +22,7 @@ import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from replaybed.compile.datasets import openrca_cases
 from replaybed.compile.datasets.base import Batch, Case, MetricTable, Series, SystemInfo, Topology
 from replaybed.compile.datasets.openrca_telecom import catalog, metric_names, telemetry
 from replaybed.compile.datasets.openrca_telecom.catalog import (
@@ -41,7 +42,7 @@ from replaybed.compile.datasets.openrca_telecom.catalog import (
 from replaybed.compile.datasets.openrca_telecom.labels import ANALYSIS_LABELS
 from replaybed.compile.datasets.openrca_telecom.records import read_queries, read_records
 from replaybed.compile.errors import DatasetError
-from replaybed.schemas.manifest import AnswerSpace, Fault, Pod, Query
+from replaybed.schemas.manifest import AnswerSpace, Pod
 
 LAYOUT = "Telecom/{record.csv,query.csv,telemetry/YYYY_MM_DD/{metric,trace}/}"
 SIGNALS = ("metrics", "traces")
@@ -95,12 +96,7 @@ class TelecomSystem:
         record_file = self.base / "record.csv"
         records = read_records(record_file)
         queries = read_queries(self.base / "query.csv")
-        if len(queries) != len(records):
-            raise DatasetError(
-                f"{len(queries)} query rows, expected {len(records)} (row i belongs to row i of "
-                f"{record_file.name})",
-                file=str(self.base / "query.csv"),
-            )
+        openrca_cases.check_counts(len(records), len(queries), record_file, self.base / "query.csv")
         out = []
         for r, q in zip(records, queries):
             original = {
@@ -110,20 +106,16 @@ class TelecomSystem:
                 "timestamp": str(r.timestamp),
                 "datetime": r.datetime,
             }
-            fault = Fault(
-                r.row,
-                r.timestamp,
-                r.datetime,
-                r.level,
-                r.component,
-                r.reason,
-                accepted=accepted(r.level, r.component),
-                analysis=ANALYSIS_LABELS[r.reason],
-                original=original,
-            )
-            query = Query(q.task_index, q.instruction, q.scoring_points)
             out.append(
-                Case(f"{r.row:03d}", r.timestamp * 1000, fault, query, str(record_file), r.line)
+                openrca_cases.case(
+                    r,
+                    q,
+                    accepted=accepted(r.level, r.component),
+                    analysis=ANALYSIS_LABELS[r.reason],
+                    original=original,
+                    file=record_file,
+                    line=r.line,
+                )
             )
         return out
 
