@@ -205,8 +205,9 @@ class BundleWriter:
     only after that commit, so an index never names a part the store does not hold yet.
     """
 
-    def __init__(self, packer: PackWriter, *, level: int, summary: CompileSummary):
-        self.packer, self.store, self.level, self.summary = packer, packer.store, level, summary
+    def __init__(self, packer: PackWriter, *, summary: CompileSummary):
+        # parts arrive compressed (at the request's level, in the chunk workers)
+        self.packer, self.store, self.summary = packer, packer.store, summary
         self._shard_indexes: list[tuple[str, bytes]] = []  # (key, blob) written after the commit
 
     def parts(self, built: list[CompressedPart]) -> list[PartRef]:
@@ -385,7 +386,7 @@ def run(req: CompileRequest, store: Store, progress: Progress | None = None) -> 
     check_inputs(req, planned)
     summary = CompileSummary(format=fmt.name)
     with PackWriter(store) as packer:
-        writer = BundleWriter(packer, level=req.level, summary=summary)
+        writer = BundleWriter(packer, summary=summary)
         for p in planned:
             compile_system(req, writer, fmt=fmt, planned=p, progress=progress)
     writer.write_shard_indexes()
